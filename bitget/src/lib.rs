@@ -1,0 +1,1 @@
+//! Viper protocol client.
