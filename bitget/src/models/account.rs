@@ -1,0 +1,223 @@
+//! Account models and settings requests (spec §5.2): account(s), leverage, margin and position mode.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::de as d;
+use super::enums::{AssetMode, HoldSide, MarginMode, PosMode, ProductType};
+
+/// `GET /api/v2/mix/account/account` (one margin coin, leverage fields for one symbol).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Account {
+    /// Margin coin.
+    pub margin_coin: String,
+    /// Locked for pending close orders.
+    #[serde(deserialize_with = "d::dec")]
+    pub locked: Decimal,
+    /// Available balance.
+    #[serde(deserialize_with = "d::dec")]
+    pub available: Decimal,
+    /// Max usable to open in cross.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub crossed_max_available: Option<Decimal>,
+    /// Max usable to open in isolated.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub isolated_max_available: Option<Decimal>,
+    /// Transferable out.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub max_transfer_out: Option<Decimal>,
+    /// Equity incl. unrealised PnL.
+    #[serde(deserialize_with = "d::dec")]
+    pub account_equity: Decimal,
+    /// Equity in USDT.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub usdt_equity: Option<Decimal>,
+    /// Equity in BTC.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub btc_equity: Option<Decimal>,
+    /// Cross risk ratio.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub crossed_risk_rate: Option<Decimal>,
+    /// Cross leverage of the symbol.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub crossed_margin_leverage: Option<Decimal>,
+    /// Isolated long leverage of the symbol.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub isolated_long_lever: Option<Decimal>,
+    /// Isolated short leverage of the symbol.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub isolated_short_lever: Option<Decimal>,
+    /// Margin mode of the symbol.
+    #[serde(default, deserialize_with = "d::opt_enum")]
+    pub margin_mode: Option<MarginMode>,
+    /// Account position mode.
+    #[serde(default, deserialize_with = "d::opt_enum")]
+    pub pos_mode: Option<PosMode>,
+    /// Unrealised PnL (may be `""`).
+    #[serde(default, deserialize_with = "d::opt_dec", rename = "unrealizedPL")]
+    pub unrealized_pl: Option<Decimal>,
+    /// Cross unrealised PnL.
+    #[serde(default, deserialize_with = "d::opt_dec", rename = "crossedUnrealizedPL")]
+    pub crossed_unrealized_pl: Option<Decimal>,
+    /// Isolated unrealised PnL.
+    #[serde(default, deserialize_with = "d::opt_dec", rename = "isolatedUnrealizedPL")]
+    pub isolated_unrealized_pl: Option<Decimal>,
+    /// Trading bonus.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub coupon: Option<Decimal>,
+    /// `single` / `union`.
+    #[serde(default, deserialize_with = "d::opt_enum")]
+    pub asset_mode: Option<AssetMode>,
+}
+
+/// One asset of a union-mode account.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnionAsset {
+    /// Coin.
+    pub coin: String,
+    /// Balance.
+    #[serde(deserialize_with = "d::dec")]
+    pub balance: Decimal,
+    /// Available.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub available: Option<Decimal>,
+}
+
+/// One row of `GET /api/v2/mix/account/accounts`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountSummary {
+    /// Margin coin.
+    pub margin_coin: String,
+    /// Locked.
+    #[serde(deserialize_with = "d::dec")]
+    pub locked: Decimal,
+    /// Available.
+    #[serde(deserialize_with = "d::dec")]
+    pub available: Decimal,
+    /// Max usable in cross.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub crossed_max_available: Option<Decimal>,
+    /// Max usable in isolated.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub isolated_max_available: Option<Decimal>,
+    /// Transferable out.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub max_transfer_out: Option<Decimal>,
+    /// Equity.
+    #[serde(deserialize_with = "d::dec")]
+    pub account_equity: Decimal,
+    /// Equity in USDT.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub usdt_equity: Option<Decimal>,
+    /// Unrealised PnL.
+    #[serde(default, deserialize_with = "d::opt_dec", rename = "unrealizedPL")]
+    pub unrealized_pl: Option<Decimal>,
+    /// Union total margin (the doc example spells it `unionTotalMagin`).
+    #[serde(
+        default,
+        deserialize_with = "d::opt_dec",
+        rename = "unionTotalMargin",
+        alias = "unionTotalMagin"
+    )]
+    pub union_total_margin: Option<Decimal>,
+    /// Union available.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub union_available: Option<Decimal>,
+    /// Union maintenance margin.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub union_mm: Option<Decimal>,
+    /// Assets (union mode).
+    #[serde(default, deserialize_with = "d::null_vec")]
+    pub asset_list: Vec<UnionAsset>,
+    /// Isolated margin in use.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub isolated_margin: Option<Decimal>,
+    /// Cross margin in use.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub crossed_margin: Option<Decimal>,
+    /// `single` / `union`.
+    #[serde(default, deserialize_with = "d::opt_enum")]
+    pub asset_mode: Option<AssetMode>,
+}
+
+/// `POST /api/v2/mix/account/set-leverage` body.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SetLeverageRequest {
+    /// Symbol.
+    pub symbol: String,
+    /// Product type.
+    pub product_type: ProductType,
+    /// Margin coin.
+    pub margin_coin: String,
+    /// Leverage (cross, one-way isolated, or both sides).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leverage: Option<Decimal>,
+    /// Hedge isolated long leverage.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub long_leverage: Option<Decimal>,
+    /// Hedge isolated short leverage.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub short_leverage: Option<Decimal>,
+    /// Side (isolated hedge with `leverage`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hold_side: Option<HoldSide>,
+}
+
+/// `set-leverage` answer.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeverageInfo {
+    /// Symbol.
+    pub symbol: String,
+    /// Margin coin.
+    pub margin_coin: String,
+    /// Long leverage.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub long_leverage: Option<Decimal>,
+    /// Short leverage.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub short_leverage: Option<Decimal>,
+    /// Cross leverage.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub cross_margin_leverage: Option<Decimal>,
+    /// Margin mode.
+    #[serde(default, deserialize_with = "d::opt_enum")]
+    pub margin_mode: Option<MarginMode>,
+}
+
+/// `POST /api/v2/mix/account/set-margin-mode` body.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SetMarginModeRequest {
+    /// Symbol.
+    pub symbol: String,
+    /// Product type.
+    pub product_type: ProductType,
+    /// Margin coin.
+    pub margin_coin: String,
+    /// New mode.
+    pub margin_mode: MarginMode,
+}
+
+/// `POST /api/v2/mix/account/set-position-mode` body.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SetPositionModeRequest {
+    /// Product type (the mode applies to all its symbols).
+    pub product_type: ProductType,
+    /// New mode.
+    pub pos_mode: PosMode,
+}
+
+/// `set-position-mode` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PositionModeInfo {
+    /// Mode now in force.
+    #[serde(deserialize_with = "d::enum_req")]
+    pub pos_mode: PosMode,
+}

@@ -1,0 +1,244 @@
+//! Order answers (spec §5.4): acks, batch results, order records, order lists, fills.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer};
+
+use super::de as d;
+use super::enums::{EnterPointSource, Force, MarginMode, OrderSource, OrderState, OrderType};
+use super::enums::{PosMode, PosSide, Side, TradeScope, TradeSide};
+use super::ids::{Price, Size};
+
+/// `{orderId, clientOid}` answer of place/cancel/modify (orderId may be missing, §5.4).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderAck {
+    /// Exchange id.
+    #[serde(default, deserialize_with = "d::opt_str")]
+    pub order_id: Option<String>,
+    /// Client id echo (`""` when cancelling by orderId).
+    #[serde(default, deserialize_with = "d::opt_str")]
+    pub client_oid: Option<String>,
+}
+
+/// One entry of a `successList` / `failureList`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchItem {
+    /// Exchange id.
+    #[serde(default, deserialize_with = "d::opt_str")]
+    pub order_id: Option<String>,
+    /// Client id.
+    #[serde(default, deserialize_with = "d::opt_str")]
+    pub client_oid: Option<String>,
+    /// Symbol (close-positions).
+    #[serde(default, deserialize_with = "d::opt_str")]
+    pub symbol: Option<String>,
+    /// Failure message.
+    #[serde(default, deserialize_with = "d::opt_str")]
+    pub error_msg: Option<String>,
+    /// Failure code (may be `""`).
+    #[serde(default, deserialize_with = "d::opt_str")]
+    pub error_code: Option<String>,
+}
+
+/// Answer of the batch endpoints: partial success is normal, envelope still `00000`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchResult {
+    /// Accepted.
+    #[serde(default, deserialize_with = "d::null_vec")]
+    pub success_list: Vec<BatchItem>,
+    /// Refused.
+    #[serde(default, deserialize_with = "d::null_vec")]
+    pub failure_list: Vec<BatchItem>,
+}
+
+/// An order record (detail, orders-pending, orders-history).
+///
+/// The status is `state` in detail and `status` in lists (spec §5.4): both are read.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Order {
+    /// Symbol.
+    pub symbol: String,
+    /// Original size.
+    #[serde(deserialize_with = "d::dec")]
+    pub size: Size,
+    /// Exchange id.
+    pub order_id: String,
+    /// Client id.
+    #[serde(default, deserialize_with = "d::opt_str")]
+    pub client_oid: Option<String>,
+    /// Filled size.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub base_volume: Option<Size>,
+    /// Average fill price (`""`/`0` when nothing filled).
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub price_avg: Option<Price>,
+    /// Cumulative fee (negative = paid).
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub fee: Option<Decimal>,
+    /// Limit price (`0` for market).
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub price: Option<Price>,
+    /// Status.
+    #[serde(alias = "status")]
+    pub state: OrderState,
+    /// Side.
+    pub side: Side,
+    /// Time in force.
+    #[serde(default, deserialize_with = "d::opt_enum")]
+    pub force: Option<Force>,
+    /// Realised PnL of this order.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub total_profits: Option<Decimal>,
+    /// `long`/`short`/`net`.
+    #[serde(default, deserialize_with = "d::opt_enum")]
+    pub pos_side: Option<PosSide>,
+    /// Margin coin.
+    #[serde(default, deserialize_with = "d::opt_str")]
+    pub margin_coin: Option<String>,
+    /// Filled notional.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub quote_volume: Option<Decimal>,
+    /// Order type.
+    pub order_type: OrderType,
+    /// Leverage.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub leverage: Option<Decimal>,
+    /// Margin mode.
+    #[serde(default, deserialize_with = "d::opt_enum")]
+    pub margin_mode: Option<MarginMode>,
+    /// Reduce-only (`YES`/`yes`).
+    #[serde(default, deserialize_with = "d::opt_yes_no")]
+    pub reduce_only: Option<bool>,
+    /// Where it was entered.
+    #[serde(default, deserialize_with = "d::opt_enum")]
+    pub enter_point_source: Option<EnterPointSource>,
+    /// Trade side record value.
+    #[serde(default, deserialize_with = "d::opt_enum")]
+    pub trade_side: Option<TradeSide>,
+    /// Position mode.
+    #[serde(default, deserialize_with = "d::opt_enum")]
+    pub pos_mode: Option<PosMode>,
+    /// Origin.
+    #[serde(default, deserialize_with = "d::opt_enum")]
+    pub order_source: Option<OrderSource>,
+    /// Preset TP.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub preset_stop_surplus_price: Option<Price>,
+    /// Preset SL.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub preset_stop_loss_price: Option<Price>,
+    /// `normal_cancel`, `stp_cancel`.
+    #[serde(default, deserialize_with = "d::opt_str")]
+    pub cancel_reason: Option<String>,
+    /// Created, ms.
+    #[serde(deserialize_with = "d::int")]
+    pub c_time: i64,
+    /// Updated, ms.
+    #[serde(default, deserialize_with = "d::opt_int")]
+    pub u_time: Option<i64>,
+}
+
+/// Detail answer: `data` is the order, or `[]`/`null` when not found (hummingbot guards this).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MaybeOrder(pub Option<Order>);
+
+impl<'de> Deserialize<'de> for MaybeOrder {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(de)?;
+        match &v {
+            serde_json::Value::Null => Ok(MaybeOrder(None)),
+            serde_json::Value::Array(a) if a.is_empty() => Ok(MaybeOrder(None)),
+            _ => Order::deserialize(v)
+                .map(|o| MaybeOrder(Some(o)))
+                .map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+/// orders-pending / orders-history: `{entrustedList, endId}`, `entrustedList: null` = none.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderList {
+    /// Orders, newest first.
+    #[serde(default, deserialize_with = "d::null_vec")]
+    pub entrusted_list: Vec<Order>,
+    /// Cursor for the next page.
+    #[serde(default, deserialize_with = "d::opt_str")]
+    pub end_id: Option<String>,
+}
+
+/// One fee entry of a fill.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FeeDetail {
+    /// Paid by coupon/BGB.
+    #[serde(default, deserialize_with = "d::opt_yes_no")]
+    pub deduction: Option<bool>,
+    /// Fee coin.
+    pub fee_coin: String,
+    /// Deducted part.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub total_deduction_fee: Option<Decimal>,
+    /// Fee (negative = charged).
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub total_fee: Option<Decimal>,
+}
+
+/// One own trade (`GET /api/v2/mix/order/fills`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Fill {
+    /// Trade id.
+    pub trade_id: String,
+    /// Symbol.
+    pub symbol: String,
+    /// Order id.
+    pub order_id: String,
+    /// Fill price.
+    #[serde(deserialize_with = "d::dec")]
+    pub price: Price,
+    /// Fill size.
+    #[serde(deserialize_with = "d::dec")]
+    pub base_volume: Size,
+    /// Fees.
+    #[serde(default, deserialize_with = "d::null_vec")]
+    pub fee_detail: Vec<FeeDetail>,
+    /// Side.
+    pub side: Side,
+    /// Notional.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub quote_volume: Option<Decimal>,
+    /// Realised PnL.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub profit: Option<Decimal>,
+    /// Where it was entered.
+    #[serde(default, deserialize_with = "d::opt_enum")]
+    pub enter_point_source: Option<EnterPointSource>,
+    /// Trade side.
+    #[serde(default, deserialize_with = "d::opt_enum")]
+    pub trade_side: Option<TradeSide>,
+    /// Position mode.
+    #[serde(default, deserialize_with = "d::opt_enum")]
+    pub pos_mode: Option<PosMode>,
+    /// Taker/maker.
+    #[serde(default, deserialize_with = "d::opt_enum")]
+    pub trade_scope: Option<TradeScope>,
+    /// Time, ms.
+    #[serde(deserialize_with = "d::int")]
+    pub c_time: i64,
+}
+
+/// fills: `{fillList, endId}`; `fillList` may be `null`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FillList {
+    /// Fills.
+    #[serde(default, deserialize_with = "d::null_vec")]
+    pub fill_list: Vec<Fill>,
+    /// Cursor.
+    #[serde(default, deserialize_with = "d::opt_str")]
+    pub end_id: Option<String>,
+}

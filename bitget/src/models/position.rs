@@ -1,0 +1,104 @@
+//! Position rows (spec §5.3): single-position and all-position.
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use super::de as d;
+use super::enums::{AssetMode, HoldSide, MarginMode, PosMode};
+use super::ids::{Price, Size};
+
+/// One position row (union of single-position and all-position fields).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Position {
+    /// Margin coin.
+    pub margin_coin: String,
+    /// Symbol.
+    pub symbol: String,
+    /// `long` / `short` (also in one-way mode).
+    pub hold_side: HoldSide,
+    /// Meaning unverified (spec §5.3); do not rely on it.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub open_delegate_size: Option<Size>,
+    /// Margin.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub margin_size: Option<Decimal>,
+    /// Closable size.
+    #[serde(deserialize_with = "d::dec")]
+    pub available: Size,
+    /// Size locked by pending closes.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub locked: Option<Size>,
+    /// Position size (base coin, positive). Rows with 0 mean "no position".
+    #[serde(deserialize_with = "d::dec")]
+    pub total: Size,
+    /// Leverage.
+    #[serde(deserialize_with = "d::dec")]
+    pub leverage: Decimal,
+    /// Realised PnL.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub achieved_profits: Option<Decimal>,
+    /// Average entry price.
+    #[serde(deserialize_with = "d::dec")]
+    pub open_price_avg: Price,
+    /// Margin mode.
+    pub margin_mode: MarginMode,
+    /// Position mode.
+    #[serde(default, deserialize_with = "d::opt_enum")]
+    pub pos_mode: Option<PosMode>,
+    /// Unrealised PnL.
+    #[serde(default, deserialize_with = "d::opt_dec", rename = "unrealizedPL")]
+    pub unrealized_pl: Option<Decimal>,
+    /// Estimated liquidation price (`<= 0` = none).
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub liquidation_price: Option<Decimal>,
+    /// Maintenance margin rate.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub keep_margin_rate: Option<Decimal>,
+    /// Mark price.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub mark_price: Option<Price>,
+    /// Break-even price.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub break_even_price: Option<Price>,
+    /// Accumulated funding.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub total_fee: Option<Decimal>,
+    /// Trading fees paid.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub deducted_fee: Option<Decimal>,
+    /// Maintenance margin ratio.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub margin_ratio: Option<Decimal>,
+    /// Asset mode.
+    #[serde(default, deserialize_with = "d::opt_enum")]
+    pub asset_mode: Option<AssetMode>,
+    /// `on` / `off`.
+    #[serde(default, deserialize_with = "d::opt_str")]
+    pub auto_margin: Option<String>,
+    /// Position take-profit trigger.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub take_profit: Option<Price>,
+    /// Position stop-loss trigger.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub stop_loss: Option<Price>,
+    /// Plan id of the take profit.
+    #[serde(default, deserialize_with = "d::opt_str")]
+    pub take_profit_id: Option<String>,
+    /// Plan id of the stop loss.
+    #[serde(default, deserialize_with = "d::opt_str")]
+    pub stop_loss_id: Option<String>,
+    /// Created, ms.
+    #[serde(default, deserialize_with = "d::opt_int")]
+    pub c_time: Option<i64>,
+    /// Updated, ms.
+    #[serde(default, deserialize_with = "d::opt_int")]
+    pub u_time: Option<i64>,
+}
+
+impl Position {
+    /// False for the zero-size rows some versions return for flat sides.
+    pub fn is_open(&self) -> bool {
+        !self.total.0.is_zero()
+    }
+}
