@@ -5,6 +5,7 @@ pub mod codes;
 pub mod credentials;
 pub mod error;
 pub mod models;
+pub mod rest;
 pub mod sign;
 
 pub use credentials::Credentials;
