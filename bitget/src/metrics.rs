@@ -1,0 +1,64 @@
+//! Metric names and recording helpers (the `metrics` facade; the app installs a recorder).
+
+use std::time::Duration;
+
+use metrics::{Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge};
+use metrics::histogram;
+
+/// Requests sent (one per attempt), by endpoint.
+pub const REQUESTS: &str = "viper_rest_requests_total";
+/// Failed attempts, by endpoint, error class and Bitget code (`none` without one).
+pub const ERRORS: &str = "viper_rest_errors_total";
+/// Attempt latency, by endpoint.
+pub const LATENCY: &str = "viper_rest_request_duration_seconds";
+/// Time spent queued by the client-side rate limiter, by endpoint.
+pub const RATE_LIMIT_WAIT: &str = "viper_rest_rate_limit_wait_seconds";
+/// Retries scheduled, by endpoint.
+pub const RETRIES: &str = "viper_rest_retries_total";
+/// Measured server − local clock offset.
+pub const CLOCK_OFFSET: &str = "viper_rest_clock_offset_milliseconds";
+
+/// Describes every metric of this crate once (call after installing the recorder).
+pub fn describe_metrics() {
+    describe_counter!(REQUESTS, Unit::Count, "Bitget REST requests sent, per attempt");
+    describe_counter!(
+        ERRORS,
+        Unit::Count,
+        "Bitget REST failed attempts by error class and code"
+    );
+    describe_histogram!(LATENCY, Unit::Seconds, "Bitget REST attempt latency");
+    describe_histogram!(
+        RATE_LIMIT_WAIT,
+        Unit::Seconds,
+        "Time a request waited in the client-side rate limiter"
+    );
+    describe_counter!(RETRIES, Unit::Count, "Bitget REST retries scheduled");
+    describe_gauge!(
+        CLOCK_OFFSET,
+        Unit::Milliseconds,
+        "Bitget server clock minus local clock"
+    );
+}
+
+pub(crate) fn request(endpoint: &'static str, latency: Duration) {
+    counter!(REQUESTS, "endpoint" => endpoint).increment(1);
+    histogram!(LATENCY, "endpoint" => endpoint).record(latency.as_secs_f64());
+}
+
+pub(crate) fn error(endpoint: &'static str, class: &'static str, code: Option<&str>) {
+    let code = code.unwrap_or("none").to_owned();
+    counter!(ERRORS, "endpoint" => endpoint, "class" => class, "code" => code).increment(1);
+}
+
+pub(crate) fn rate_limit_wait(endpoint: &'static str, waited: Duration) {
+    histogram!(RATE_LIMIT_WAIT, "endpoint" => endpoint).record(waited.as_secs_f64());
+}
+
+pub(crate) fn retry(endpoint: &'static str) {
+    counter!(RETRIES, "endpoint" => endpoint).increment(1);
+}
+
+pub(crate) fn clock_offset(ms: i64) {
+    // i64 → f64 is exact for any plausible offset (|ms| < 2^53).
+    gauge!(CLOCK_OFFSET).set(ms as f64);
+}
