@@ -1,1 +1,18 @@
-//! Viper simulator.
+//! viper-sim: a Bitget V2 USDT-M futures compatible exchange on loopback — REST with the real
+//! paths, envelope, signature check, error codes and rate limits; a matching engine with
+//! positions, margin, TP/SL and trigger orders; and a control plane for tests.
+
+pub mod audit;
+pub mod config;
+mod control;
+pub mod engine;
+pub mod error;
+pub mod faults;
+pub mod market;
+pub mod num;
+pub mod rest;
+mod server;
+pub mod state;
+
+pub use config::{DEFAULT_API_KEY, DEFAULT_API_SECRET, DEFAULT_PASSPHRASE, DEFAULT_UID, SimConfig};
+pub use server::{SimHandle, start};

@@ -1,0 +1,201 @@
+//! What the control plane's `/sim/v1/audit` reports, computed from the engine's own state and
+//! independent of any client: position lifetimes with the periods each had a stop-loss and
+//! take-profit, exposure high-water marks, liquidations and refused requests.
+
+use crate::engine::types::Hold;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One period `[from, to)`; `to` is None while it lasts.
+#[derive(Debug, Clone, Serialize)]
+pub struct Period {
+    /// Start, ms.
+    pub from: i64,
+    /// End, ms.
+    pub to: Option<i64>,
+}
+
+/// The life of one position.
+#[derive(Debug, Clone, Serialize)]
+pub struct PositionLife {
+    /// Account.
+    pub uid: u64,
+    /// Symbol.
+    pub symbol: String,
+    /// `long` / `short`.
+    pub hold_side: &'static str,
+    /// Opened, ms.
+    pub opened: i64,
+    /// Closed, ms.
+    pub closed: Option<i64>,
+    /// Periods with a live stop-loss.
+    pub stop_loss: Vec<Period>,
+    /// Periods with a live take-profit.
+    pub take_profit: Vec<Period>,
+    /// Liquidated at this mark price.
+    pub liquidated_at: Option<Decimal>,
+}
+
+impl PositionLife {
+    /// Periods the position was open without a stop-loss.
+    pub fn unprotected(&self) -> Vec<Period> {
+        let mut out = Vec::new();
+        let mut cursor = self.opened;
+        for p in &self.stop_loss {
+            if p.from > cursor {
+                out.push(Period {
+                    from: cursor,
+                    to: Some(p.from),
+                });
+            }
+            match p.to {
+                Some(t) => cursor = cursor.max(t),
+                None => return out,
+            }
+        }
+        match self.closed {
+            Some(c) if c > cursor => out.push(Period {
+                from: cursor,
+                to: Some(c),
+            }),
+            Some(_) => {}
+            None => out.push(Period {
+                from: cursor,
+                to: None,
+            }),
+        }
+        out
+    }
+}
+
+/// Exposure high-water marks of one account.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Exposure {
+    /// Largest margin of a single position.
+    pub max_position_margin: Decimal,
+    /// Largest total margin in use (positions plus resting opening orders).
+    pub max_total_margin: Decimal,
+    /// Most positions open at once.
+    pub max_positions: usize,
+    /// Highest leverage of an open position.
+    pub max_leverage: u32,
+    /// Lowest equity seen after a fill.
+    pub min_equity: Option<Decimal>,
+}
+
+/// A request the exchange refused.
+#[derive(Debug, Clone, Serialize)]
+pub struct Refusal {
+    /// Time, ms.
+    pub ts: i64,
+    /// Account, if authenticated.
+    pub uid: Option<u64>,
+    /// Path.
+    pub path: String,
+    /// Bitget code.
+    pub code: String,
+    /// Message.
+    pub msg: String,
+}
+
+/// The audit trail.
+#[derive(Debug, Default)]
+pub struct Audit {
+    /// Every position ever opened, in order.
+    pub positions: Vec<PositionLife>,
+    /// Exposure per account.
+    pub exposure: BTreeMap<u64, Exposure>,
+    /// Refused requests (newest last, bounded).
+    pub refusals: Vec<Refusal>,
+}
+
+const MAX_REFUSALS: usize = 10_000;
+
+impl Audit {
+    fn open_life(&mut self, uid: u64, symbol: &str, hold: Hold) -> Option<&mut PositionLife> {
+        self.positions.iter_mut().rev().find(|l| {
+            l.uid == uid && l.symbol == symbol && l.hold_side == hold.as_str() && l.closed.is_none()
+        })
+    }
+
+    /// A position opened.
+    pub fn position_opened(&mut self, uid: u64, symbol: &str, hold: Hold, now: i64) {
+        self.positions.push(PositionLife {
+            uid,
+            symbol: symbol.to_string(),
+            hold_side: hold.as_str(),
+            opened: now,
+            closed: None,
+            stop_loss: Vec::new(),
+            take_profit: Vec::new(),
+            liquidated_at: None,
+        });
+    }
+
+    /// A position closed.
+    pub fn position_closed(&mut self, uid: u64, symbol: &str, hold: Hold, now: i64) {
+        if let Some(l) = self.open_life(uid, symbol, hold) {
+            l.closed = Some(now);
+            for p in l.stop_loss.iter_mut().chain(l.take_profit.iter_mut()) {
+                p.to.get_or_insert(now);
+            }
+        }
+    }
+
+    /// A position was liquidated at `mark`.
+    pub fn liquidation(&mut self, uid: u64, symbol: &str, hold: Hold, mark: Decimal, _now: i64) {
+        if let Some(l) = self.open_life(uid, symbol, hold) {
+            l.liquidated_at = Some(mark);
+        }
+    }
+
+    /// The position's current protection; opens or closes periods as it changes.
+    pub fn protection(&mut self, uid: u64, symbol: &str, hold: Hold, sl: bool, tp: bool, now: i64) {
+        let Some(l) = self.open_life(uid, symbol, hold) else {
+            return;
+        };
+        for (periods, on) in [(&mut l.stop_loss, sl), (&mut l.take_profit, tp)] {
+            let running = periods.last().is_some_and(|p| p.to.is_none());
+            if on && !running {
+                periods.push(Period {
+                    from: now,
+                    to: None,
+                });
+            } else if !on
+                && running
+                && let Some(p) = periods.last_mut()
+            {
+                p.to = Some(now);
+            }
+        }
+    }
+
+    /// Updates an account's high-water marks.
+    #[allow(clippy::too_many_arguments)]
+    pub fn exposure(
+        &mut self,
+        uid: u64,
+        per_pos: Decimal,
+        total: Decimal,
+        count: usize,
+        lev: u32,
+        equity: Decimal,
+        _now: i64,
+    ) {
+        let e = self.exposure.entry(uid).or_default();
+        e.max_position_margin = e.max_position_margin.max(per_pos);
+        e.max_total_margin = e.max_total_margin.max(total);
+        e.max_positions = e.max_positions.max(count);
+        e.max_leverage = e.max_leverage.max(lev);
+        e.min_equity = Some(e.min_equity.map_or(equity, |m| m.min(equity)));
+    }
+
+    /// A refused request.
+    pub fn refused(&mut self, r: Refusal) {
+        if self.refusals.len() >= MAX_REFUSALS {
+            self.refusals.remove(0);
+        }
+        self.refusals.push(r);
+    }
+}

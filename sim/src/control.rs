@@ -1,0 +1,192 @@
+//! The control plane under `/sim/v1/` (plain JSON, no Bitget envelope, no auth: it is served
+//! on loopback for tests and operators): request log, audit, price scripting, stepping,
+//! faults, reset, and a state summary.
+
+use crate::faults::Fault;
+use crate::num::fmt;
+use crate::state::{Shared, lock};
+use actix_web::{HttpRequest, HttpResponse, web};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+fn bad(msg: impl Into<String>) -> HttpResponse {
+    HttpResponse::BadRequest().json(json!({ "error": msg.into() }))
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, HttpResponse> {
+    serde_json::from_slice(body).map_err(|e| bad(format!("invalid JSON body: {e}")))
+}
+
+/// Serves `/sim/v1/...`.
+pub async fn handle(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) -> HttpResponse {
+    let route = req
+        .path()
+        .trim_start_matches("/sim/v1")
+        .trim_end_matches('/');
+    let result =
+        match (req.method().as_str(), route) {
+            ("GET", "/requests") => Ok(requests(&shared, req.query_string())),
+            ("GET", "/audit") => Ok(audit(&shared)),
+            ("GET", "/state") => Ok(state(&shared)),
+            ("POST", "/price") => price(&shared, &body),
+            ("POST", "/step") => step(&shared, &body),
+            ("GET", "/faults") => Ok(json!({ "faults": lock(&shared.faults).list() })),
+            ("POST", "/faults") => faults(&shared, &body),
+            ("DELETE", "/faults") => {
+                lock(&shared.faults).clear();
+                Ok(json!({ "faults": [] }))
+            }
+            ("POST", "/reset") => {
+                shared.reset();
+                Ok(json!({ "reset": true }))
+            }
+            _ => return HttpResponse::NotFound().json(
+                json!({ "error": format!("no control endpoint {} {}", req.method(), req.path()) }),
+            ),
+        };
+    match result {
+        Ok(v) => HttpResponse::Ok().json(v),
+        Err(resp) => resp,
+    }
+}
+
+fn requests(shared: &Shared, query: &str) -> Value {
+    let q: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+    let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let path = get("path");
+    let limit = get("limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .unwrap_or(usize::MAX);
+    let log = lock(&shared.log);
+    let rows: Vec<_> = log
+        .iter()
+        .filter(|e| path.as_deref().is_none_or(|p| p == e.path))
+        .collect();
+    let skip = rows.len().saturating_sub(limit);
+    json!({ "requests": rows[skip..] })
+}
+
+fn audit(shared: &Shared) -> Value {
+    let e = lock(&shared.engine);
+    let positions: Vec<Value> = e
+        .audit
+        .positions
+        .iter()
+        .map(|l| {
+            let mut v = serde_json::to_value(l).unwrap_or(Value::Null);
+            v["unprotected"] = serde_json::to_value(l.unprotected()).unwrap_or(Value::Null);
+            v
+        })
+        .collect();
+    let orders: Vec<Value> = e
+        .orders
+        .values()
+        .map(|o| {
+            json!({ "uid": o.uid, "orderId": o.id.to_string(), "clientOid": o.client_oid, "symbol": o.symbol,
+                "side": o.side.as_str(), "tradeSide": o.trade_side(), "orderType": o.order_type.as_str(),
+                "size": fmt(o.size), "filled": fmt(o.filled), "state": o.state.as_str(),
+                "source": o.source, "cTime": o.c_time })
+        })
+        .collect();
+    json!({
+        "orders": orders,
+        "plans": e.plans.len(),
+        "positions": positions,
+        "exposure": e.audit.exposure,
+        "refusals": e.audit.refusals,
+    })
+}
+
+fn state(shared: &Shared) -> Value {
+    let e = lock(&shared.engine);
+    let accounts: Vec<Value> = e
+        .accounts
+        .values()
+        .map(|a| {
+            json!({ "uid": a.uid, "balance": fmt(a.balance), "equity": fmt(e.equity(a.uid)),
+                "available": fmt(e.available(a.uid)), "posMode": a.pos_mode.as_str(),
+                "positions": e.positions_of(a.uid).count(),
+                "openOrders": e.orders.values().filter(|o| o.uid == a.uid && o.state.is_open()).count(),
+                "livePlans": e.plans.values().filter(|p| p.uid == a.uid && p.status == crate::engine::types::PlanStatus::Live).count() })
+        })
+        .collect();
+    let markets: Vec<Value> = e
+        .markets
+        .values()
+        .map(|m| json!({ "symbol": m.spec.symbol, "last": fmt(m.last), "mark": fmt(m.mark), "steps": m.steps }))
+        .collect();
+    json!({ "accounts": accounts, "markets": markets })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PriceReq {
+    symbol: String,
+    #[serde(default)]
+    price: Option<Decimal>,
+    #[serde(default)]
+    mark: Option<Decimal>,
+    #[serde(default)]
+    path: Vec<Decimal>,
+}
+
+fn price(shared: &Shared, body: &[u8]) -> Result<Value, HttpResponse> {
+    let req: PriceReq = parse(body)?;
+    if req.price.is_none() && req.path.is_empty() {
+        return Err(bad(
+            "give `price` (jump now) and/or `path` (one price per tick)",
+        ));
+    }
+    if req
+        .price
+        .iter()
+        .chain(req.mark.iter())
+        .chain(req.path.iter())
+        .any(|p| *p <= Decimal::ZERO)
+    {
+        return Err(bad("prices must be positive"));
+    }
+    let symbol = req.symbol.to_ascii_uppercase();
+    let mut e = lock(&shared.engine);
+    if !e.markets.contains_key(&symbol) {
+        return Err(bad(format!("unknown symbol {symbol}")));
+    }
+    if let Some(p) = req.price {
+        e.jump(&symbol, p, req.mark, shared.now());
+    }
+    if let Some(m) = e.markets.get_mut(&symbol) {
+        m.script(req.path);
+    }
+    shared.publish(&mut e);
+    let m = e.market(&symbol).map_err(|err| bad(err.msg))?;
+    Ok(json!({ "symbol": symbol, "last": fmt(m.last), "mark": fmt(m.mark) }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepReq {
+    steps: u64,
+}
+
+fn step(shared: &Shared, body: &[u8]) -> Result<Value, HttpResponse> {
+    let req: StepReq = parse(body)?;
+    if req.steps > 100_000 {
+        return Err(bad("at most 100000 steps per call"));
+    }
+    shared.tick(req.steps);
+    Ok(state(shared))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FaultsReq {
+    faults: Vec<Fault>,
+}
+
+fn faults(shared: &Shared, body: &[u8]) -> Result<Value, HttpResponse> {
+    let req: FaultsReq = parse(body)?;
+    let mut f = lock(&shared.faults);
+    f.add(req.faults).map_err(bad)?;
+    Ok(json!({ "faults": f.list() }))
+}

@@ -1,0 +1,574 @@
+//! Plan orders: trigger orders and TP/SL (partial, whole-position, trailing), their
+//! validation, replacement rules, and what happens when one triggers.
+
+use super::types::{
+    Hold, Intent, MarginMode, OrderType, Plan, PlanStatus, PlanType, PosMode, Side, TriggerType,
+};
+use super::{Engine, Event, NewOrder};
+use crate::error::{ApiError, ApiResult};
+use crate::num::fmt;
+use rust_decimal::Decimal;
+
+/// A TP/SL request (place-tpsl-order, place-pos-tpsl, presets).
+#[derive(Debug, Clone)]
+pub struct NewTpsl {
+    /// Symbol.
+    pub symbol: String,
+    /// Kind (TP/SL family only).
+    pub plan_type: PlanType,
+    /// Position protected.
+    pub hold: Hold,
+    /// Trigger price.
+    pub trigger_price: Decimal,
+    /// Trigger reference.
+    pub trigger_type: TriggerType,
+    /// Execute price (None = market).
+    pub execute_price: Option<Decimal>,
+    /// Size for partial kinds.
+    pub size: Option<Decimal>,
+    /// Callback ratio for `moving_plan`.
+    pub range_rate: Option<Decimal>,
+    /// Client id.
+    pub client_oid: Option<String>,
+}
+
+/// A trigger-order request (place-plan-order).
+#[derive(Debug, Clone)]
+pub struct NewPlan {
+    /// The order to place when triggered.
+    pub order: NewOrder,
+    /// `normal_plan` or `track_plan`.
+    pub plan_type: PlanType,
+    /// Trigger price.
+    pub trigger_price: Decimal,
+    /// Trigger reference.
+    pub trigger_type: TriggerType,
+    /// Trailing callback ratio (track only).
+    pub callback: Option<Decimal>,
+}
+
+impl Engine {
+    fn trigger_ref(&self, symbol: &str, t: TriggerType) -> Decimal {
+        match (self.markets.get(symbol), t) {
+            (Some(m), TriggerType::FillPrice) => m.last,
+            (Some(m), TriggerType::MarkPrice) => m.mark,
+            (None, _) => Decimal::ZERO,
+        }
+    }
+
+    /// Checks that a TP/SL trigger is on the right side of the current price.
+    fn check_tpsl_side(
+        &self,
+        symbol: &str,
+        hold: Hold,
+        kind: PlanType,
+        trigger: Decimal,
+        t: TriggerType,
+    ) -> ApiResult<()> {
+        let now = self.trigger_ref(symbol, t);
+        let shown = fmt(now);
+        let profit = matches!(kind, PlanType::PosProfit | PlanType::ProfitPlan);
+        let loss = matches!(kind, PlanType::PosLoss | PlanType::LossPlan);
+        match hold {
+            Hold::Long if profit && trigger <= now => Err(ApiError::new(
+                "40915",
+                format!("Long position take profit price please > mark price {shown}"),
+            )),
+            Hold::Long if loss && trigger >= now => Err(ApiError::new(
+                "40917",
+                format!("Stop price for long positions please < mark price {shown}"),
+            )),
+            Hold::Short if profit && trigger >= now => Err(ApiError::new(
+                "40833",
+                format!("Short position take profit price please < mark price {shown}"),
+            )),
+            Hold::Short if loss && trigger <= now => Err(ApiError::new(
+                "45122",
+                format!("Short position stop loss price please > mark price {shown}"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// place-tpsl-order / place-pos-tpsl: a whole-position TP/SL replaces the existing one of
+    /// its kind in place (same id); partial ones add up to the position size.
+    pub fn place_tpsl(&mut self, uid: u64, req: NewTpsl, now: i64) -> ApiResult<(u64, String)> {
+        let m = self.market(&req.symbol)?;
+        if req.trigger_price <= Decimal::ZERO
+            || crate::num::places(req.trigger_price) > m.spec.price_place
+        {
+            return Err(ApiError::new(
+                "40808",
+                "Parameter verification exception triggerPrice",
+            ));
+        }
+        let key = (uid, req.symbol.clone(), req.hold);
+        let Some(pos_size) = self.positions.get(&key).map(|p| p.size) else {
+            return Err(ApiError::new(
+                "43023",
+                "Insufficient position, can not set profit or stop loss",
+            ));
+        };
+        if req.plan_type != PlanType::MovingPlan {
+            self.check_tpsl_side(
+                &req.symbol,
+                req.hold,
+                req.plan_type,
+                req.trigger_price,
+                req.trigger_type,
+            )?;
+        }
+        if !req.plan_type.is_position() {
+            let size = req
+                .size
+                .filter(|s| *s > Decimal::ZERO)
+                .ok_or_else(|| ApiError::missing("size"))?;
+            let same_kind: Decimal = self
+                .live_plans(uid, &req.symbol, req.hold)
+                .filter(|p| p.plan_type == req.plan_type)
+                .filter_map(|p| p.size)
+                .sum();
+            if same_kind + size > pos_size {
+                return Err(ApiError::new(
+                    "40891",
+                    "Insufficient position, can not set take profit or stop loss",
+                ));
+            }
+        }
+        let existing = self
+            .live_plans(uid, &req.symbol, req.hold)
+            .find(|p| p.plan_type == req.plan_type && p.plan_type.is_position())
+            .map(|p| p.id);
+        if let Some(existing) = existing {
+            let p = self
+                .plans
+                .get_mut(&existing)
+                .ok_or_else(|| ApiError::bad("orderId"))?;
+            p.trigger_price = req.trigger_price;
+            p.trigger_type = req.trigger_type;
+            p.execute_price = req.execute_price;
+            p.u_time = now;
+            let out = (p.id, p.client_oid.clone());
+            self.events.push(Event::Plan { uid, id: existing });
+            return Ok(out);
+        }
+        let client_oid = self.claim_client_oid(uid, req.client_oid.clone())?;
+        let pos_mode = self.account(uid)?.pos_mode;
+        let (side, intent) = close_side(pos_mode, req.hold);
+        let id = self.next_id();
+        let plan = Plan {
+            id,
+            client_oid: client_oid.clone(),
+            uid,
+            symbol: req.symbol.clone(),
+            plan_type: req.plan_type,
+            trigger_price: req.trigger_price,
+            trigger_type: req.trigger_type,
+            execute_price: req.execute_price.filter(|p| !p.is_zero()),
+            size: req.size.filter(|_| !req.plan_type.is_position()),
+            side,
+            hold: req.hold,
+            intent,
+            fire_on_rise: false,
+            callback: req.range_rate,
+            extreme: None,
+            pos_mode,
+            margin_mode: None,
+            attached_tp: None,
+            attached_sl: None,
+            status: PlanStatus::Live,
+            execute_order_id: None,
+            c_time: now,
+            u_time: now,
+        };
+        self.plans.insert(id, plan);
+        self.events.push(Event::Plan { uid, id });
+        self.refresh_protection(uid, &req.symbol, req.hold, now);
+        Ok((id, client_oid))
+    }
+
+    /// place-plan-order: a dormant order that fires when the price crosses the trigger.
+    pub fn place_plan(&mut self, uid: u64, req: NewPlan, now: i64) -> ApiResult<(u64, String)> {
+        let pos_mode = self.account(uid)?.pos_mode;
+        let m = self.market(&req.order.symbol)?;
+        if req.trigger_price <= Decimal::ZERO
+            || crate::num::places(req.trigger_price) > m.spec.price_place
+        {
+            return Err(ApiError::new(
+                "40808",
+                "Parameter verification exception triggerPrice",
+            ));
+        }
+        if pos_mode == PosMode::Hedge && req.order.trade_side_open.is_none() {
+            return Err(ApiError::new(
+                "40774",
+                "The order type for unilateral position must also be the unilateral position type.",
+            ));
+        }
+        if req.order.order_type == OrderType::Limit && req.order.price.is_none() {
+            return Err(ApiError::missing("price"));
+        }
+        let reference = self.trigger_ref(&req.order.symbol, req.trigger_type);
+        let hold = if req.order.side == Side::Buy {
+            Hold::Long
+        } else {
+            Hold::Short
+        };
+        let intent = match (pos_mode, req.order.trade_side_open) {
+            (PosMode::Hedge, Some(false)) => Intent::Close(hold),
+            (PosMode::Hedge, _) => Intent::Open(hold),
+            (PosMode::OneWay, _) => Intent::Net {
+                reduce_only: req.order.reduce_only,
+            },
+        };
+        let client_oid = self.claim_client_oid(uid, req.order.client_oid.clone())?;
+        let id = self.next_id();
+        let settings = self.settings(uid, &req.order.symbol);
+        let plan = Plan {
+            id,
+            client_oid: client_oid.clone(),
+            uid,
+            symbol: req.order.symbol.clone(),
+            plan_type: req.plan_type,
+            trigger_price: req.trigger_price,
+            trigger_type: req.trigger_type,
+            execute_price: req
+                .order
+                .price
+                .filter(|_| req.order.order_type == OrderType::Limit),
+            size: Some(req.order.size),
+            side: req.order.side,
+            hold,
+            intent,
+            fire_on_rise: req.trigger_price > reference,
+            callback: req.callback,
+            extreme: Some(reference),
+            pos_mode,
+            margin_mode: Some(settings.margin_mode),
+            attached_tp: req.order.preset_tp,
+            attached_sl: req.order.preset_sl,
+            status: PlanStatus::Live,
+            execute_order_id: None,
+            c_time: now,
+            u_time: now,
+        };
+        self.plans.insert(id, plan);
+        self.events.push(Event::Plan { uid, id });
+        Ok((id, client_oid))
+    }
+
+    /// modify-tpsl-order.
+    pub fn modify_tpsl(
+        &mut self,
+        uid: u64,
+        id: u64,
+        trigger: Decimal,
+        trigger_type: Option<TriggerType>,
+        execute: Option<Decimal>,
+        size: Option<Decimal>,
+        now: i64,
+    ) -> ApiResult<(u64, String)> {
+        let p = self
+            .plans
+            .get(&id)
+            .filter(|p| p.uid == uid && p.status == PlanStatus::Live && p.plan_type.is_tpsl())
+            .cloned()
+            .ok_or_else(|| {
+                ApiError::new("43020", "Stop profit and stop loss order does not exist")
+            })?;
+        let tt = trigger_type.unwrap_or(p.trigger_type);
+        if p.plan_type != PlanType::MovingPlan {
+            self.check_tpsl_side(&p.symbol, p.hold(), p.plan_type, trigger, tt)?;
+        }
+        let plan = self
+            .plans
+            .get_mut(&id)
+            .ok_or_else(|| ApiError::bad("orderId"))?;
+        plan.trigger_price = trigger;
+        plan.trigger_type = tt;
+        plan.execute_price = execute.filter(|e| !e.is_zero());
+        if !plan.plan_type.is_position()
+            && let Some(s) = size.filter(|s| *s > Decimal::ZERO)
+        {
+            plan.size = Some(s);
+        }
+        plan.u_time = now;
+        self.events.push(Event::Plan { uid, id });
+        Ok((id, p.client_oid))
+    }
+
+    /// Cancels one live plan of `uid`.
+    pub fn cancel_plan(&mut self, uid: u64, id: u64, now: i64) -> ApiResult<()> {
+        let live = self
+            .plans
+            .get(&id)
+            .is_some_and(|p| p.uid == uid && p.status == PlanStatus::Live);
+        if !live {
+            return Err(ApiError::new("43025", "Plan order does not exist"));
+        }
+        self.end_plan(id, PlanStatus::Cancelled, now);
+        Ok(())
+    }
+
+    /// Live plans protecting `(uid, symbol, hold)`.
+    pub fn live_plans<'a>(
+        &'a self,
+        uid: u64,
+        symbol: &'a str,
+        hold: Hold,
+    ) -> impl Iterator<Item = &'a Plan> + 'a {
+        self.plans.values().filter(move |p| {
+            p.uid == uid
+                && p.symbol == symbol
+                && p.status == PlanStatus::Live
+                && p.plan_type.is_tpsl()
+                && p.hold() == hold
+        })
+    }
+
+    /// Ends a plan with `status` and publishes it.
+    pub(super) fn end_plan(&mut self, id: u64, status: PlanStatus, now: i64) {
+        let Some(p) = self.plans.get_mut(&id) else {
+            return;
+        };
+        if p.status != PlanStatus::Live {
+            return;
+        }
+        p.status = status;
+        p.u_time = now;
+        let (uid, symbol, hold) = (p.uid, p.symbol.clone(), p.hold());
+        self.events.push(Event::Plan { uid, id });
+        self.refresh_protection(uid, &symbol, hold, now);
+    }
+
+    /// Tells the audit whether the position now has a stop-loss and a take-profit.
+    pub(super) fn refresh_protection(&mut self, uid: u64, symbol: &str, hold: Hold, now: i64) {
+        let (mut sl, mut tp) = (false, false);
+        for p in self.live_plans(uid, symbol, hold) {
+            sl |= matches!(
+                p.plan_type,
+                PlanType::PosLoss | PlanType::LossPlan | PlanType::MovingPlan
+            );
+            tp |= matches!(p.plan_type, PlanType::PosProfit | PlanType::ProfitPlan);
+        }
+        self.audit.protection(uid, symbol, hold, sl, tp, now);
+    }
+
+    /// On an order's first fill its preset TP/SL become the position's TP/SL.
+    pub(super) fn presets_to_position_tpsl(&mut self, order_id: u64, hold: Hold, now: i64) {
+        let Some(o) = self.orders.get(&order_id).cloned() else {
+            return;
+        };
+        let trigger_type = TriggerType::parse(&self.behaviour.preset_trigger_type)
+            .unwrap_or(TriggerType::FillPrice);
+        let pairs = [
+            (PlanType::PosProfit, o.preset_tp, o.preset_tp_exec),
+            (PlanType::PosLoss, o.preset_sl, o.preset_sl_exec),
+        ];
+        for (kind, trigger, exec) in pairs {
+            let Some(trigger_price) = trigger else {
+                continue;
+            };
+            let req = NewTpsl {
+                symbol: o.symbol.clone(),
+                plan_type: kind,
+                hold,
+                trigger_price,
+                trigger_type,
+                execute_price: exec,
+                size: None,
+                range_rate: None,
+                client_oid: None,
+            };
+            if let Err(e) = self.place_tpsl(o.uid, req, now) {
+                // The price already passed the preset: Bitget would refuse it too; the
+                // position stays without it and the audit shows the gap.
+                tracing::debug!(order = order_id, error = %e, "preset TP/SL not attached");
+            }
+        }
+    }
+
+    /// Fires every live plan of `symbol` whose trigger the market has crossed.
+    pub(super) fn run_triggers(&mut self, symbol: &str, now: i64) {
+        let ids: Vec<u64> = self
+            .plans
+            .values()
+            .filter(|p| p.symbol == symbol && p.status == PlanStatus::Live)
+            .map(|p| p.id)
+            .collect();
+        for id in ids {
+            let Some(p) = self.plans.get(&id).cloned() else {
+                continue;
+            };
+            let price = self.trigger_ref(symbol, p.trigger_type);
+            if self.triggered(id, &p, price) {
+                self.execute_plan(&p, now);
+            }
+        }
+    }
+
+    /// Trigger rule per kind; trailing kinds update their extreme first.
+    fn triggered(&mut self, id: u64, p: &Plan, price: Decimal) -> bool {
+        let hold = p.hold();
+        match p.plan_type {
+            PlanType::PosProfit | PlanType::ProfitPlan => match hold {
+                Hold::Long => price >= p.trigger_price,
+                Hold::Short => price <= p.trigger_price,
+            },
+            PlanType::PosLoss | PlanType::LossPlan => match hold {
+                Hold::Long => price <= p.trigger_price,
+                Hold::Short => price >= p.trigger_price,
+            },
+            PlanType::NormalPlan => {
+                if p.fire_on_rise {
+                    price >= p.trigger_price
+                } else {
+                    price <= p.trigger_price
+                }
+            }
+            PlanType::MovingPlan | PlanType::TrackPlan => {
+                let rate = p.callback.unwrap_or_default();
+                // Trailing: active once the trigger is reached, then fires on a pullback of
+                // `rate` from the best price seen. Selling trails highs, buying trails lows.
+                let sells = if p.plan_type == PlanType::MovingPlan {
+                    hold == Hold::Long
+                } else {
+                    p.side == Side::Sell
+                };
+                let armed = if sells {
+                    price >= p.trigger_price
+                } else {
+                    price <= p.trigger_price
+                };
+                let ext = p.extreme.unwrap_or(price);
+                let new_ext = if sells {
+                    ext.max(price)
+                } else {
+                    ext.min(price)
+                };
+                if let Some(pl) = self.plans.get_mut(&id) {
+                    pl.extreme = Some(new_ext);
+                }
+                let activated = armed
+                    || p.extreme.is_some_and(|e| {
+                        if sells {
+                            e >= p.trigger_price
+                        } else {
+                            e <= p.trigger_price
+                        }
+                    });
+                activated
+                    && if sells {
+                        price <= new_ext * (Decimal::ONE - rate)
+                    } else {
+                        price >= new_ext * (Decimal::ONE + rate)
+                    }
+            }
+        }
+    }
+
+    fn execute_plan(&mut self, p: &Plan, now: i64) {
+        let result = if p.plan_type.is_tpsl() {
+            let key = (p.uid, p.symbol.clone(), p.hold());
+            match self.positions.get(&key).map(|pos| pos.size) {
+                Some(size) => {
+                    let q = p.size.map(|s| s.min(size)).unwrap_or(size);
+                    let source = format!(
+                        "{}_{}",
+                        tpsl_source(p.plan_type),
+                        if p.execute_price.is_some() {
+                            "limit"
+                        } else {
+                            "market"
+                        }
+                    );
+                    Ok(self.system_close(
+                        p.uid,
+                        &p.symbol,
+                        p.hold(),
+                        q,
+                        p.execute_price,
+                        &source,
+                        now,
+                    ))
+                }
+                None => Err(ApiError::new("22002", "No position to close")),
+            }
+        } else {
+            self.execute_trigger_order(p, now)
+        };
+        match result {
+            Ok(order_id) => {
+                if let Some(pl) = self.plans.get_mut(&p.id) {
+                    pl.execute_order_id = Some(order_id);
+                }
+                self.end_plan(p.id, PlanStatus::Executed, now);
+            }
+            Err(e) => {
+                tracing::debug!(plan = p.id, error = %e, "plan trigger failed");
+                self.end_plan(p.id, PlanStatus::FailTrigger, now);
+            }
+        }
+    }
+
+    fn execute_trigger_order(&mut self, p: &Plan, now: i64) -> ApiResult<u64> {
+        let req = NewOrder {
+            symbol: p.symbol.clone(),
+            side: p.side,
+            trade_side_open: match p.intent {
+                Intent::Open(_) => Some(true),
+                Intent::Close(_) => Some(false),
+                Intent::Net { .. } => None,
+            },
+            order_type: if p.execute_price.is_some() {
+                OrderType::Limit
+            } else {
+                OrderType::Market
+            },
+            force: super::types::Force::Gtc,
+            price: p.execute_price,
+            size: p.size.unwrap_or_default(),
+            client_oid: None,
+            reduce_only: matches!(p.intent, Intent::Net { reduce_only: true }),
+            margin_mode: p.margin_mode.or(Some(MarginMode::Crossed)),
+            preset_tp: p.attached_tp,
+            preset_sl: p.attached_sl,
+            preset_tp_exec: None,
+            preset_sl_exec: None,
+            stp_mode: "none".into(),
+        };
+        let (id, _) = self.place_order(p.uid, req, now)?;
+        if let Some(o) = self.orders.get_mut(&id) {
+            o.source = format!(
+                "plan_{}",
+                if p.execute_price.is_some() {
+                    "limit"
+                } else {
+                    "market"
+                }
+            );
+        }
+        Ok(id)
+    }
+}
+
+fn tpsl_source(t: PlanType) -> &'static str {
+    match t {
+        PlanType::PosProfit => "pos_profit",
+        PlanType::PosLoss => "pos_loss",
+        PlanType::ProfitPlan => "profit",
+        PlanType::LossPlan => "loss",
+        _ => "move",
+    }
+}
+
+/// How a close of `hold` is expressed in `mode` (side as printed, order effect).
+pub fn close_side(mode: PosMode, hold: Hold) -> (Side, Intent) {
+    match mode {
+        PosMode::Hedge => (hold.open_side(), Intent::Close(hold)),
+        PosMode::OneWay => (
+            hold.open_side().opposite(),
+            Intent::Net { reduce_only: true },
+        ),
+    }
+}

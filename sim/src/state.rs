@@ -1,0 +1,143 @@
+//! The state one simulator instance shares between its HTTP workers and its market ticker.
+
+use crate::config::SimConfig;
+use crate::engine::{Engine, Event};
+use crate::faults::Faults;
+use crate::rest::auth::KeyEntry;
+use crate::rest::limits::Limiter;
+use serde::Serialize;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+use tokio::sync::broadcast;
+
+const MAX_LOG: usize = 100_000;
+
+/// One line of the request log.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogEntry {
+    /// Arrival, server ms.
+    pub ts: i64,
+    /// HTTP method.
+    pub method: String,
+    /// Path.
+    pub path: String,
+    /// Raw query string.
+    pub query: String,
+    /// API key, shortened (the key is a credential).
+    pub key: String,
+    /// Account, when authenticated.
+    pub uid: Option<u64>,
+    /// `clientOid` (or `newClientOid`) of the request, if any.
+    #[serde(rename = "clientOid")]
+    pub client_oid: String,
+    /// HTTP status answered.
+    pub http: u16,
+    /// Bitget code answered.
+    pub code: String,
+    /// Whether the request changed exchange state.
+    pub applied: bool,
+}
+
+/// Locks a mutex, recovering the data if a panicking thread poisoned it (the simulator keeps
+/// serving; its state is only ever changed in complete steps under the lock).
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Shared simulator state.
+pub struct Shared {
+    /// Configuration it was started with.
+    pub cfg: SimConfig,
+    /// API keys by key string.
+    pub keys: HashMap<String, KeyEntry>,
+    /// The exchange.
+    pub engine: Mutex<Engine>,
+    /// Rate-limit counters.
+    pub limiter: Mutex<Limiter>,
+    /// Fault rules.
+    pub faults: Mutex<Faults>,
+    /// Request log.
+    pub log: Mutex<VecDeque<LogEntry>>,
+    /// Engine events for WebSocket subscribers.
+    pub events: broadcast::Sender<Event>,
+}
+
+impl Shared {
+    /// Builds the state from a validated config.
+    pub fn new(cfg: SimConfig) -> Self {
+        let keys = cfg
+            .accounts
+            .iter()
+            .flat_map(|a| {
+                a.keys.iter().map(|k| {
+                    (
+                        k.api_key.clone(),
+                        KeyEntry {
+                            uid: a.uid,
+                            key: k.clone(),
+                        },
+                    )
+                })
+            })
+            .collect();
+        let now = wall_ms() + cfg.clock_offset_ms;
+        let (events, _) = broadcast::channel(4096);
+        Shared {
+            engine: Mutex::new(Engine::new(&cfg, now)),
+            faults: Mutex::new(Faults::new(cfg.seed)),
+            limiter: Mutex::new(Limiter::default()),
+            log: Mutex::new(VecDeque::new()),
+            keys,
+            events,
+            cfg,
+        }
+    }
+
+    /// Server time in ms (wall clock plus the configured skew).
+    pub fn now(&self) -> i64 {
+        wall_ms() + self.cfg.clock_offset_ms
+    }
+
+    /// Publishes the engine's pending events.
+    pub fn publish(&self, engine: &mut Engine) {
+        for e in engine.drain_events() {
+            // No subscriber is not an error: events are best-effort notifications.
+            let _ = self.events.send(e);
+        }
+    }
+
+    /// Advances the market by `steps` ticks.
+    pub fn tick(&self, steps: u64) {
+        let dt = self.cfg.tick_ms as f64 / 1000.0 * self.cfg.speed;
+        let mut e = lock(&self.engine);
+        for _ in 0..steps {
+            e.tick(self.now(), dt);
+        }
+        self.publish(&mut e);
+    }
+
+    /// Back to the initial state (orders, positions, balances, log, faults, limits).
+    pub fn reset(&self) {
+        *lock(&self.engine) = Engine::new(&self.cfg, self.now());
+        *lock(&self.faults) = Faults::new(self.cfg.seed);
+        *lock(&self.limiter) = Limiter::default();
+        lock(&self.log).clear();
+    }
+
+    /// Appends to the request log (bounded).
+    pub fn log(&self, entry: LogEntry) {
+        let mut log = lock(&self.log);
+        if log.len() >= MAX_LOG {
+            log.pop_front();
+        }
+        log.push_back(entry);
+    }
+}
+
+fn wall_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
