@@ -19,10 +19,7 @@ pub enum CodeClass {
 
 /// Codes by class. Anything absent is [`CodeClass::Rejected`].
 const TABLE: &[(CodeClass, &[&str])] = &[
-    (
-        CodeClass::Transient,
-        &["40015", "40200", "40725", "45001"],
-    ),
+    (CodeClass::Transient, &["40015", "40200", "40725", "45001"]),
     (CodeClass::RateLimited, &["429", "30006", "30007"]),
     (CodeClass::Timestamp, &["40004", "40005", "40008", "40911"]),
     (

@@ -57,7 +57,10 @@ impl ContractsCache {
     /// One symbol's contract, `None` when not listed.
     pub async fn get(&self, symbol: &str) -> Result<Option<Contract>, Error> {
         let all = self.all().await?;
-        Ok(all.iter().find(|c| c.symbol.eq_ignore_ascii_case(symbol)).cloned())
+        Ok(all
+            .iter()
+            .find(|c| c.symbol.eq_ignore_ascii_case(symbol))
+            .cloned())
     }
 
     /// Age of the cached list, `None` before the first fetch.

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use metrics::{Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge};
 use metrics::histogram;
+use metrics::{Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge};
 
 /// Requests sent (one per attempt), by endpoint.
 pub const REQUESTS: &str = "viper_rest_requests_total";
@@ -20,7 +20,11 @@ pub const CLOCK_OFFSET: &str = "viper_rest_clock_offset_milliseconds";
 
 /// Describes every metric of this crate once (call after installing the recorder).
 pub fn describe_metrics() {
-    describe_counter!(REQUESTS, Unit::Count, "Bitget REST requests sent, per attempt");
+    describe_counter!(
+        REQUESTS,
+        Unit::Count,
+        "Bitget REST requests sent, per attempt"
+    );
     describe_counter!(
         ERRORS,
         Unit::Count,

@@ -89,7 +89,11 @@ impl RateLimiter {
                 *e = until;
             }
         }
-        tracing::warn!(endpoint = endpoint.path, pause_ms = d.as_millis() as u64, "rate limited: endpoint paused");
+        tracing::warn!(
+            endpoint = endpoint.path,
+            pause_ms = d.as_millis() as u64,
+            "rate limited: endpoint paused"
+        );
     }
 
     fn paused(&self, path: &'static str) -> Option<Instant> {

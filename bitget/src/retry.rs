@@ -169,7 +169,10 @@ mod tests {
         assert_eq!(ms, vec![100, 200, 400]);
         // tokio timers round each sleep up to the next millisecond tick
         let e = start.elapsed();
-        assert!(e >= Duration::from_millis(700) && e <= Duration::from_millis(705), "{e:?}");
+        assert!(
+            e >= Duration::from_millis(700) && e <= Duration::from_millis(705),
+            "{e:?}"
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -184,7 +187,11 @@ mod tests {
         let start = tokio::time::Instant::now();
         let r: Result<(), Error> = retry(&p, |_| async { Err(transport()) }, |_, _| {}).await;
         assert!(r.is_err());
-        assert!(start.elapsed() <= Duration::from_secs(3), "{:?}", start.elapsed());
+        assert!(
+            start.elapsed() <= Duration::from_secs(3),
+            "{:?}",
+            start.elapsed()
+        );
 
         let calls = Cell::new(0);
         let r: Result<(), Error> = retry(

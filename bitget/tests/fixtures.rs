@@ -37,9 +37,18 @@ fn error_envelopes() {
     let e = envelope::<MaybeOrder>("error_43001", 400).unwrap_err();
     assert_eq!(e.code(), Some("43001"));
     assert!(e.is_not_found());
-    assert_eq!(envelope::<()>("error_40009", 400).unwrap_err().class(), "auth");
-    assert_eq!(envelope::<()>("error_40099", 400).unwrap_err().class(), "auth");
-    assert_eq!(envelope::<()>("error_429", 429).unwrap_err().class(), "rate_limited");
+    assert_eq!(
+        envelope::<()>("error_40009", 400).unwrap_err().class(),
+        "auth"
+    );
+    assert_eq!(
+        envelope::<()>("error_40099", 400).unwrap_err().class(),
+        "auth"
+    );
+    assert_eq!(
+        envelope::<()>("error_429", 429).unwrap_err().class(),
+        "rate_limited"
+    );
 }
 
 #[test]
@@ -123,7 +132,10 @@ fn order_fixtures() {
     let e: OrderList = ok("orders_pending_empty");
     assert!(e.entrusted_list.is_empty() && e.end_id.is_none());
     let f: FillList = ok("fills");
-    assert_eq!(f.fill_list[0].fee_detail[0].total_fee, Some(dec!(-0.02161596)));
+    assert_eq!(
+        f.fill_list[0].fee_detail[0].total_fee,
+        Some(dec!(-0.02161596))
+    );
     assert_eq!(f.fill_list[0].trade_scope, Some(TradeScope::Taker));
 }
 
@@ -189,6 +201,9 @@ fn every_fixture_file_is_used() {
     for entry in std::fs::read_dir(dir).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
         let stem = name.trim_end_matches(".json");
-        assert!(this.contains(&format!("\"{stem}\"")), "fixture {name} is not decoded");
+        assert!(
+            this.contains(&format!("\"{stem}\"")),
+            "fixture {name} is not decoded"
+        );
     }
 }

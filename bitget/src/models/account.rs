@@ -58,10 +58,18 @@ pub struct Account {
     #[serde(default, deserialize_with = "d::opt_dec", rename = "unrealizedPL")]
     pub unrealized_pl: Option<Decimal>,
     /// Cross unrealised PnL.
-    #[serde(default, deserialize_with = "d::opt_dec", rename = "crossedUnrealizedPL")]
+    #[serde(
+        default,
+        deserialize_with = "d::opt_dec",
+        rename = "crossedUnrealizedPL"
+    )]
     pub crossed_unrealized_pl: Option<Decimal>,
     /// Isolated unrealised PnL.
-    #[serde(default, deserialize_with = "d::opt_dec", rename = "isolatedUnrealizedPL")]
+    #[serde(
+        default,
+        deserialize_with = "d::opt_dec",
+        rename = "isolatedUnrealizedPL"
+    )]
     pub isolated_unrealized_pl: Option<Decimal>,
     /// Trading bonus.
     #[serde(default, deserialize_with = "d::opt_dec")]

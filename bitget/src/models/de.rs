@@ -125,9 +125,7 @@ pub fn dec<'de, D: Deserializer<'de>, T: From<Decimal>>(d: D) -> Result<T, D::Er
 }
 
 /// Optional decimal: `""`, `null` and (with `#[serde(default)]`) missing are `None`.
-pub fn opt_dec<'de, D: Deserializer<'de>, T: From<Decimal>>(
-    d: D,
-) -> Result<Option<T>, D::Error> {
+pub fn opt_dec<'de, D: Deserializer<'de>, T: From<Decimal>>(d: D) -> Result<Option<T>, D::Error> {
     match num(d, true, false)? {
         Num::Dec(v) => Ok(Some(T::from(v))),
         _ => Ok(None),

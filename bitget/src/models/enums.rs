@@ -280,7 +280,10 @@ mod tests {
     fn case_insensitive_with_aliases() {
         assert_eq!(MarginMode::from_wire("CROSS"), Some(MarginMode::Crossed));
         assert_eq!(MarginMode::from_wire("crossed"), Some(MarginMode::Crossed));
-        assert_eq!(OrderState::from_wire("cancelled"), Some(OrderState::Canceled));
+        assert_eq!(
+            OrderState::from_wire("cancelled"),
+            Some(OrderState::Canceled)
+        );
         assert_eq!(TradeSide::from_wire("Open"), Some(TradeSide::Open));
         assert_eq!(Side::from_wire("bogus"), None);
         assert_eq!(
@@ -294,7 +297,10 @@ mod tests {
     #[test]
     fn serde_round_trip_uses_canonical_spelling() {
         let v: Vec<MarginMode> = serde_json::from_str(r#"["cross","Isolated"]"#).unwrap();
-        assert_eq!(serde_json::to_string(&v).unwrap(), r#"["crossed","isolated"]"#);
+        assert_eq!(
+            serde_json::to_string(&v).unwrap(),
+            r#"["crossed","isolated"]"#
+        );
         assert!(serde_json::from_str::<Side>(r#""short""#).is_err());
         assert!(serde_json::from_str::<Side>("null").is_err());
     }

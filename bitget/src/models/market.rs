@@ -328,7 +328,9 @@ mod tests {
         let c: Candle = serde_json::from_str(r#"["1","2","3","1","2","5","6","7"]"#).unwrap();
         assert_eq!(c.usdt_volume, Some(Decimal::from(7)));
         assert!(serde_json::from_str::<Candle>(r#"["1","2","3","1","2","5"]"#).is_err());
-        assert!(serde_json::from_str::<Candle>(r#"["1","2","3","1","2","5","6","7","8"]"#).is_err());
+        assert!(
+            serde_json::from_str::<Candle>(r#"["1","2","3","1","2","5","6","7","8"]"#).is_err()
+        );
         assert!(serde_json::from_str::<Candle>(r#"["x","2","3","1","2","5","6"]"#).is_err());
     }
 

@@ -4,9 +4,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::de as d;
+use super::enums::TriggerType;
 use super::enums::{EnterPointSource, HoldSide, MarginMode, OrderSource, OrderType, PlanStatus};
 use super::enums::{PlanType, PosMode, PosSide, ProductType, Side, StpMode, TradeSide};
-use super::enums::TriggerType;
 use super::ids::{ClientOid, OrderRef, Price, Size};
 use crate::sign::Query;
 

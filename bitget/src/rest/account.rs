@@ -50,7 +50,11 @@ impl RestClient {
     }
 
     /// `POST /api/v2/mix/account/set-margin-mode`.
-    pub async fn set_margin_mode(&self, symbol: &str, mode: MarginMode) -> Result<LeverageInfo, Error> {
+    pub async fn set_margin_mode(
+        &self,
+        symbol: &str,
+        mode: MarginMode,
+    ) -> Result<LeverageInfo, Error> {
         let c = self.config();
         let req = SetMarginModeRequest {
             symbol: symbol.to_owned(),
@@ -73,7 +77,10 @@ impl RestClient {
     /// `GET /api/v2/mix/position/single-position`, zero-size rows dropped.
     pub async fn single_position(&self, symbol: &str) -> Result<Vec<Position>, Error> {
         let rows: Vec<Position> = self
-            .get(&ep::SINGLE_POSITION, self.product_coin().push("symbol", symbol))
+            .get(
+                &ep::SINGLE_POSITION,
+                self.product_coin().push("symbol", symbol),
+            )
             .await?;
         Ok(rows.into_iter().filter(Position::is_open).collect())
     }

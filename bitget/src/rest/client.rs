@@ -109,7 +109,11 @@ impl RestClient {
         let t1 = self.inner.clock.local_ms();
         let offset = self.inner.clock.apply_sample(t0, st.server_time, t1);
         crate::metrics::clock_offset(offset);
-        tracing::info!(offset_ms = offset, rtt_ms = t1 - t0, "clock synced to Bitget");
+        tracing::info!(
+            offset_ms = offset,
+            rtt_ms = t1 - t0,
+            "clock synced to Bitget"
+        );
         Ok(offset)
     }
 
@@ -275,7 +279,10 @@ impl RestClient {
                     // A 5xx or an unreadable 2xx may hide an applied create.
                     let ambiguous = reply.status >= 500
                         || (matches!(e, Error::Decode { .. }) && reply.status < 300);
-                    AttemptError { error: e, ambiguous }
+                    AttemptError {
+                        error: e,
+                        ambiguous,
+                    }
                 })
             }
             Err(Failure { error, maybe_sent }) => Err(AttemptError {

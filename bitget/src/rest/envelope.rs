@@ -121,24 +121,53 @@ mod tests {
     #[test]
     fn success_and_error_envelopes() {
         let ok = r#"{"code":"00000","msg":"success","requestTime":1,"data":{"serverTime":"5"}}"#;
-        assert_eq!(dec(raw(200, "application/json", ok)).unwrap().server_time, 5);
+        assert_eq!(
+            dec(raw(200, "application/json", ok)).unwrap().server_time,
+            5
+        );
         let rej = r#"{"code":"40762","msg":"The order amount exceeds the balance","requestTime":1,"data":null}"#;
-        assert_eq!(dec(raw(400, "application/json", rej)).unwrap_err().class(), "exchange");
+        assert_eq!(
+            dec(raw(400, "application/json", rej)).unwrap_err().class(),
+            "exchange"
+        );
         // code != 00000 is an error even with HTTP 200
-        assert_eq!(dec(raw(200, "application/json", rej)).unwrap_err().class(), "exchange");
+        assert_eq!(
+            dec(raw(200, "application/json", rej)).unwrap_err().class(),
+            "exchange"
+        );
         let auth = r#"{"code":"40009","msg":"sign signature error","data":null}"#;
-        assert_eq!(dec(raw(400, "application/json", auth)).unwrap_err().class(), "auth");
+        assert_eq!(
+            dec(raw(400, "application/json", auth)).unwrap_err().class(),
+            "auth"
+        );
         let num = r#"{"code":40015,"msg":"busy","data":null}"#;
-        assert_eq!(dec(raw(500, "application/json", num)).unwrap_err().class(), "unavailable");
+        assert_eq!(
+            dec(raw(500, "application/json", num)).unwrap_err().class(),
+            "unavailable"
+        );
     }
 
     #[test]
     fn rate_limit_whatever_the_body() {
-        for body in ["", "<html>slow down</html>", r#"{"code":"429","msg":"Too Many Requests"}"#] {
+        for body in [
+            "",
+            "<html>slow down</html>",
+            r#"{"code":"429","msg":"Too Many Requests"}"#,
+        ] {
             let e = dec(raw(429, "text/html", body)).unwrap_err();
-            assert_eq!(e, Error::RateLimited { endpoint: "/t".into(), retry_after: P });
+            assert_eq!(
+                e,
+                Error::RateLimited {
+                    endpoint: "/t".into(),
+                    retry_after: P
+                }
+            );
         }
-        let e = dec(raw(200, "application/json", r#"{"code":"429","msg":"x","data":null}"#));
+        let e = dec(raw(
+            200,
+            "application/json",
+            r#"{"code":"429","msg":"x","data":null}"#,
+        ));
         assert_eq!(e.unwrap_err().class(), "rate_limited");
     }
 
@@ -153,12 +182,25 @@ mod tests {
         assert!(e.to_string().contains("text/html"), "{e}");
         let e = dec(raw(200, "application/json", "")).unwrap_err();
         assert!(e.to_string().contains("empty body"), "{e}");
-        let e = dec(raw(200, "application/json", r#"{"code":"00000","msg":"success","da"#));
+        let e = dec(raw(
+            200,
+            "application/json",
+            r#"{"code":"00000","msg":"success","da"#,
+        ));
         assert_eq!(e.unwrap_err().class(), "decode");
         // success code but data of the wrong shape: strict
-        let e = dec(raw(200, "application/json", r#"{"code":"00000","data":{"serverTime":true}}"#));
+        let e = dec(raw(
+            200,
+            "application/json",
+            r#"{"code":"00000","data":{"serverTime":true}}"#,
+        ));
         assert_eq!(e.unwrap_err().class(), "decode");
-        let e = dec(raw(200, "application/json", r#"{"code":"00000","data":{}}"#)).unwrap_err();
+        let e = dec(raw(
+            200,
+            "application/json",
+            r#"{"code":"00000","data":{}}"#,
+        ))
+        .unwrap_err();
         assert!(e.to_string().contains("serverTime"), "{e}");
         let e = dec(raw(200, "application/json", r#"{"code":"00000"}"#)).unwrap_err();
         assert_eq!(e.class(), "decode");

@@ -3,7 +3,9 @@
 use super::client::RestClient;
 use crate::endpoints as ep;
 use crate::error::Error;
-use crate::models::{Candle, Contract, DepthPrecision, Granularity, MergeDepth, ServerTime, Ticker};
+use crate::models::{
+    Candle, Contract, DepthPrecision, Granularity, MergeDepth, ServerTime, Ticker,
+};
 use crate::sign::Query;
 
 /// Candle request parameters.

@@ -24,14 +24,21 @@ impl RestClient {
     }
 
     /// `POST /api/v2/mix/order/batch-place-order` (1..=50 orders, partial success normal).
-    pub async fn batch_place_order(&self, req: &BatchPlaceOrderRequest) -> Result<BatchResult, Error> {
+    pub async fn batch_place_order(
+        &self,
+        req: &BatchPlaceOrderRequest,
+    ) -> Result<BatchResult, Error> {
         if req.order_list.is_empty() || req.order_list.len() > MAX_BATCH {
             return Err(Error::InvalidRequest(format!(
                 "a batch carries 1..={MAX_BATCH} orders, got {}",
                 req.order_list.len()
             )));
         }
-        let oids = req.order_list.iter().map(|o| o.client_oid.to_string()).collect();
+        let oids = req
+            .order_list
+            .iter()
+            .map(|o| o.client_oid.to_string())
+            .collect();
         self.post(&ep::BATCH_PLACE_ORDER, req, oids).await
     }
 
@@ -47,7 +54,11 @@ impl RestClient {
     }
 
     /// `POST /api/v2/mix/order/batch-cancel-orders`.
-    pub async fn batch_cancel_orders(&self, symbol: &str, orders: Vec<OrderRef>) -> Result<BatchResult, Error> {
+    pub async fn batch_cancel_orders(
+        &self,
+        symbol: &str,
+        orders: Vec<OrderRef>,
+    ) -> Result<BatchResult, Error> {
         let req = BatchCancelRequest {
             symbol: symbol.to_owned(),
             product_type: self.config().product_type,
@@ -75,7 +86,11 @@ impl RestClient {
 
     /// `POST /api/v2/mix/order/close-positions` (market; 1/s). An ambiguous outcome is
     /// `Unknown` with no clientOid: settle by reading positions.
-    pub async fn close_positions(&self, symbol: Option<&str>, hold_side: Option<HoldSide>) -> Result<BatchResult, Error> {
+    pub async fn close_positions(
+        &self,
+        symbol: Option<&str>,
+        hold_side: Option<HoldSide>,
+    ) -> Result<BatchResult, Error> {
         let req = ClosePositionsRequest {
             product_type: self.config().product_type,
             symbol: symbol.map(str::to_owned),
@@ -85,7 +100,11 @@ impl RestClient {
     }
 
     /// `GET /api/v2/mix/order/detail`; `Ok(None)` when the answer is an empty `data`.
-    pub async fn order_detail(&self, symbol: &str, order: &OrderRef) -> Result<Option<Order>, Error> {
+    pub async fn order_detail(
+        &self,
+        symbol: &str,
+        order: &OrderRef,
+    ) -> Result<Option<Order>, Error> {
         let (k, v) = order.pair();
         let q = self.list_query().push("symbol", symbol).push(k, v);
         let MaybeOrder(o) = self.get(&ep::ORDER_DETAIL, q).await?;
@@ -95,8 +114,15 @@ impl RestClient {
     /// Looks an order up by our clientOid after an `Unknown` create: `Ok(Some)` = it
     /// exists (whatever its state), `Ok(None)` = not found (40109, 43001, empty data).
     /// "Not found" right after a timeout may be lag: ask a few times before concluding.
-    pub async fn settle_order(&self, symbol: &str, client_oid: &ClientOid) -> Result<Option<Order>, Error> {
-        match self.order_detail(symbol, &OrderRef::ClientOid(client_oid.clone())).await {
+    pub async fn settle_order(
+        &self,
+        symbol: &str,
+        client_oid: &ClientOid,
+    ) -> Result<Option<Order>, Error> {
+        match self
+            .order_detail(symbol, &OrderRef::ClientOid(client_oid.clone()))
+            .await
+        {
             Ok(o) => Ok(o),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
@@ -124,14 +150,16 @@ impl RestClient {
 
     /// `GET /api/v2/mix/order/orders-pending` (`entrustedList: null` → empty).
     pub async fn orders_pending(&self, f: &OrderListQuery) -> Result<OrderList, Error> {
-        self.get(&ep::ORDERS_PENDING, f.apply(self.list_query())).await
+        self.get(&ep::ORDERS_PENDING, f.apply(self.list_query()))
+            .await
     }
 
     /// `GET /api/v2/mix/order/orders-history`.
     pub async fn orders_history(&self, f: &OrderListQuery) -> Result<OrderList, Error> {
         let mut f = f.clone();
         f.status = None;
-        self.get(&ep::ORDERS_HISTORY, f.apply(self.list_query())).await
+        self.get(&ep::ORDERS_HISTORY, f.apply(self.list_query()))
+            .await
     }
 
     /// `GET /api/v2/mix/order/fills`.

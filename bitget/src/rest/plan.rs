@@ -4,8 +4,8 @@ use super::client::RestClient;
 use crate::endpoints as ep;
 use crate::error::Error;
 use crate::models::{
-    BatchResult, CancelPlanOrderRequest, ModifyTpslRequest, OrderAck, PlaceTpslRequest,
-    PlacePlanOrderRequest, PlacePosTpslRequest, PlanListQuery, PlanOrderList, PosTpslAck,
+    BatchResult, CancelPlanOrderRequest, ModifyTpslRequest, OrderAck, PlacePlanOrderRequest,
+    PlacePosTpslRequest, PlaceTpslRequest, PlanListQuery, PlanOrderList, PosTpslAck,
 };
 
 impl RestClient {
@@ -16,7 +16,10 @@ impl RestClient {
     }
 
     /// `POST /api/v2/mix/order/place-pos-tpsl` (answer: one entry per plan created).
-    pub async fn place_pos_tpsl(&self, req: &PlacePosTpslRequest) -> Result<Vec<PosTpslAck>, Error> {
+    pub async fn place_pos_tpsl(
+        &self,
+        req: &PlacePosTpslRequest,
+    ) -> Result<Vec<PosTpslAck>, Error> {
         let oids = [&req.stop_surplus_client_oid, &req.stop_loss_client_oid]
             .into_iter()
             .flatten()
@@ -28,7 +31,8 @@ impl RestClient {
     /// `POST /api/v2/mix/order/modify-tpsl-order`.
     pub async fn modify_tpsl_order(&self, req: &ModifyTpslRequest) -> Result<OrderAck, Error> {
         let (_, v) = req.order.pair();
-        self.post(&ep::MODIFY_TPSL_ORDER, req, vec![v.to_owned()]).await
+        self.post(&ep::MODIFY_TPSL_ORDER, req, vec![v.to_owned()])
+            .await
     }
 
     /// `POST /api/v2/mix/order/place-plan-order` (trigger orders).
@@ -39,16 +43,21 @@ impl RestClient {
 
     /// `GET /api/v2/mix/order/orders-plan-pending` (`planType` required).
     pub async fn orders_plan_pending(&self, f: &PlanListQuery) -> Result<PlanOrderList, Error> {
-        self.get(&ep::ORDERS_PLAN_PENDING, f.apply(self.list_query())).await
+        self.get(&ep::ORDERS_PLAN_PENDING, f.apply(self.list_query()))
+            .await
     }
 
     /// `POST /api/v2/mix/order/cancel-plan-order` (send the plan's own `planType`).
-    pub async fn cancel_plan_order(&self, req: &CancelPlanOrderRequest) -> Result<BatchResult, Error> {
+    pub async fn cancel_plan_order(
+        &self,
+        req: &CancelPlanOrderRequest,
+    ) -> Result<BatchResult, Error> {
         self.post(&ep::CANCEL_PLAN_ORDER, req, Vec::new()).await
     }
 
     /// `GET /api/v2/mix/order/orders-plan-history`.
     pub async fn orders_plan_history(&self, f: &PlanListQuery) -> Result<PlanOrderList, Error> {
-        self.get(&ep::ORDERS_PLAN_HISTORY, f.apply(self.list_query())).await
+        self.get(&ep::ORDERS_PLAN_HISTORY, f.apply(self.list_query()))
+            .await
     }
 }

@@ -136,7 +136,11 @@ fn send_failure(endpoint: &str, e: SendRequestError, timeout: Duration) -> Failu
 
 /// The reply as a short string for debug logs.
 pub(crate) fn describe(reply: &Reply) -> String {
-    format!("HTTP {} {}", reply.status, excerpt(&reply.body[..reply.body.len().min(120)]))
+    format!(
+        "HTTP {} {}",
+        reply.status,
+        excerpt(&reply.body[..reply.body.len().min(120)])
+    )
 }
 
 #[cfg(test)]
