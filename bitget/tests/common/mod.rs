@@ -101,6 +101,19 @@ impl Harness {
         v["requests"].as_array().cloned().unwrap_or_default()
     }
 
+    /// Polls the request log until it holds `n` entries for `path` (delayed answers are
+    /// logged when they complete) or `within` passes; returns the log.
+    pub async fn wait_requests(&self, path: &str, n: usize, within: Duration) -> Vec<Value> {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            let log = self.requests(path).await;
+            if log.len() >= n || std::time::Instant::now() > deadline {
+                return log;
+            }
+            actix_rt::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn stop(self) {
         self.sim.stop().await;
     }
