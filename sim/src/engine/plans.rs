@@ -467,21 +467,21 @@ impl Engine {
         }
     }
 
+    /// Marks the plan executed first (so the close it causes does not cancel it as a
+    /// sibling), then places its order; a failure turns it into `fail_trigger`.
     fn execute_plan(&mut self, p: &Plan, now: i64) {
+        self.end_plan(p.id, PlanStatus::Executed, now);
         let result = if p.plan_type.is_tpsl() {
             let key = (p.uid, p.symbol.clone(), p.hold());
             match self.positions.get(&key).map(|pos| pos.size) {
                 Some(size) => {
                     let q = p.size.map(|s| s.min(size)).unwrap_or(size);
-                    let source = format!(
-                        "{}_{}",
-                        tpsl_source(p.plan_type),
-                        if p.execute_price.is_some() {
-                            "limit"
-                        } else {
-                            "market"
-                        }
-                    );
+                    let kind = if p.execute_price.is_some() {
+                        "limit"
+                    } else {
+                        "market"
+                    };
+                    let source = format!("{}_{kind}", tpsl_source(p.plan_type));
                     Ok(self.system_close(
                         p.uid,
                         &p.symbol,
@@ -497,16 +497,14 @@ impl Engine {
         } else {
             self.execute_trigger_order(p, now)
         };
+        let Some(plan) = self.plans.get_mut(&p.id) else {
+            return;
+        };
         match result {
-            Ok(order_id) => {
-                if let Some(pl) = self.plans.get_mut(&p.id) {
-                    pl.execute_order_id = Some(order_id);
-                }
-                self.end_plan(p.id, PlanStatus::Executed, now);
-            }
+            Ok(order_id) => plan.execute_order_id = Some(order_id),
             Err(e) => {
                 tracing::debug!(plan = p.id, error = %e, "plan trigger failed");
-                self.end_plan(p.id, PlanStatus::FailTrigger, now);
+                plan.status = PlanStatus::FailTrigger;
             }
         }
     }
