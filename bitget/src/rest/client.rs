@@ -297,6 +297,7 @@ impl RestClient {
                 span.record("code", a.error.code().unwrap_or(a.error.class()))
             }
         };
+        tracing::debug!(ok = result.is_ok(), "attempt finished");
         result
     }
 
