@@ -18,7 +18,7 @@ pub enum FaultKind {
     RateLimit,
     /// Apply the request, then withhold the answer for `latency_ms` (default 10 s).
     DropAfterApply,
-    /// Apply the request, then answer HTTP 200 with a truncated JSON body.
+    /// Handle the request, then answer a success with HTTP 200 and a truncated JSON body.
     Malformed,
 }
 

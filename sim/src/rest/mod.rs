@@ -421,11 +421,11 @@ pub async fn dispatch(
         code,
         applied: outcome.applied,
     });
-    post_faults(&faults, outcome.applied, status, text).await
+    post_faults(&faults, outcome.result.is_ok(), status, text).await
 }
 
 /// Applies faults that act after the request was handled.
-async fn post_faults(faults: &[Fault], applied: bool, status: u16, text: String) -> HttpResponse {
+async fn post_faults(faults: &[Fault], succeeded: bool, status: u16, text: String) -> HttpResponse {
     if let Some(f) = faults.iter().find(|f| f.kind == FaultKind::DropAfterApply) {
         let ms = if f.latency_ms == 0 {
             10_000
@@ -434,7 +434,7 @@ async fn post_faults(faults: &[Fault], applied: bool, status: u16, text: String)
         };
         actix_rt::time::sleep(Duration::from_millis(ms)).await;
     }
-    if applied && faults.iter().any(|f| f.kind == FaultKind::Malformed) {
+    if succeeded && faults.iter().any(|f| f.kind == FaultKind::Malformed) {
         let cut = text.len() / 2;
         return respond(200, text.get(..cut).unwrap_or("{").to_string());
     }
