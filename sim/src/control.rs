@@ -10,11 +10,14 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-fn bad(msg: impl Into<String>) -> HttpResponse {
-    HttpResponse::BadRequest().json(json!({ "error": msg.into() }))
+/// A refused control request: HTTP 400 with this message.
+struct Bad(String);
+
+fn bad(msg: impl Into<String>) -> Bad {
+    Bad(msg.into())
 }
 
-fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, HttpResponse> {
+fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Bad> {
     serde_json::from_slice(body).map_err(|e| bad(format!("invalid JSON body: {e}")))
 }
 
@@ -47,7 +50,7 @@ pub async fn handle(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared
         };
     match result {
         Ok(v) => HttpResponse::Ok().json(v),
-        Err(resp) => resp,
+        Err(Bad(msg)) => HttpResponse::BadRequest().json(json!({ "error": msg })),
     }
 }
 
@@ -131,7 +134,7 @@ struct PriceReq {
     path: Vec<Decimal>,
 }
 
-fn price(shared: &Shared, body: &[u8]) -> Result<Value, HttpResponse> {
+fn price(shared: &Shared, body: &[u8]) -> Result<Value, Bad> {
     let req: PriceReq = parse(body)?;
     if req.price.is_none() && req.path.is_empty() {
         return Err(bad(
@@ -169,7 +172,7 @@ struct StepReq {
     steps: u64,
 }
 
-fn step(shared: &Shared, body: &[u8]) -> Result<Value, HttpResponse> {
+fn step(shared: &Shared, body: &[u8]) -> Result<Value, Bad> {
     let req: StepReq = parse(body)?;
     if req.steps > 100_000 {
         return Err(bad("at most 100000 steps per call"));
@@ -184,7 +187,7 @@ struct FaultsReq {
     faults: Vec<Fault>,
 }
 
-fn faults(shared: &Shared, body: &[u8]) -> Result<Value, HttpResponse> {
+fn faults(shared: &Shared, body: &[u8]) -> Result<Value, Bad> {
     let req: FaultsReq = parse(body)?;
     let mut f = lock(&shared.faults);
     f.add(req.faults).map_err(bad)?;

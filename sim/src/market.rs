@@ -214,10 +214,10 @@ impl Market {
         let z: f64 = StandardNormal.sample(&mut self.rng);
         let mut ret = self.spec.volatility * dt.sqrt() * z;
         let jump_p = self.spec.jumps_per_hour * dt_secs / 3600.0;
-        if self.rng.random_bool(jump_p.clamp(0.0, 1.0)) {
-            if let Ok(n) = Normal::new(0.0, self.spec.jump_sigma.max(0.0)) {
-                ret += n.sample(&mut self.rng);
-            }
+        if self.rng.random_bool(jump_p.clamp(0.0, 1.0))
+            && let Ok(n) = Normal::new(0.0, self.spec.jump_sigma.max(0.0))
+        {
+            ret += n.sample(&mut self.rng);
         }
         let factor = Decimal::from_f64(ret.exp()).unwrap_or(Decimal::ONE);
         round_to(price * factor, self.tick).max(self.tick)

@@ -258,6 +258,7 @@ impl Engine {
     }
 
     /// modify-tpsl-order.
+    #[allow(clippy::too_many_arguments)]
     pub fn modify_tpsl(
         &mut self,
         uid: u64,

@@ -230,7 +230,7 @@ pub fn paginate(
         ));
     }
     let limit = p.uint("limit")?.unwrap_or(100).clamp(1, 100) as usize;
-    rows.sort_by(|a, b| b.0.cmp(&a.0));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.0));
     let page: Vec<(u64, i64, Value)> = rows
         .into_iter()
         .filter(|(id, t, _)| {
