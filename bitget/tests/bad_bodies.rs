@@ -12,12 +12,14 @@ use viper_bitget::{Error, RestClient, RestConfig, RetryPolicy};
 async fn mock(respond: fn() -> HttpResponse) -> (String, actix_web::dev::ServerHandle) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
-    let server = HttpServer::new(move || App::new().default_service(web::to(move || async move { respond() })))
-        .workers(1)
-        .disable_signals()
-        .listen(listener)
-        .expect("listen")
-        .run();
+    let server = HttpServer::new(move || {
+        App::new().default_service(web::to(move || async move { respond() }))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)
+    .expect("listen")
+    .run();
     let handle = server.handle();
     actix_rt::spawn(server);
     (format!("http://127.0.0.1:{port}"), handle)
@@ -52,8 +54,16 @@ async fn html_error_page_from_a_proxy_is_transport() {
 
 #[actix_rt::test]
 async fn html_with_200_is_decode() {
-    let e = time_error(|| HttpResponse::Ok().content_type("text/html").body("<html>maintenance</html>")).await;
-    assert!(matches!(&e, Error::Decode { body, .. } if body.contains("maintenance")), "{e:?}");
+    let e = time_error(|| {
+        HttpResponse::Ok()
+            .content_type("text/html")
+            .body("<html>maintenance</html>")
+    })
+    .await;
+    assert!(
+        matches!(&e, Error::Decode { body, .. } if body.contains("maintenance")),
+        "{e:?}"
+    );
     assert!(e.to_string().contains("/api/v2/public/time"), "{e}");
 }
 
@@ -66,7 +76,12 @@ async fn empty_body_is_decode() {
 
 #[actix_rt::test]
 async fn wrong_content_type_is_named_in_the_error() {
-    let e = time_error(|| HttpResponse::Ok().content_type("application/xml").body("<time>1</time>")).await;
+    let e = time_error(|| {
+        HttpResponse::Ok()
+            .content_type("application/xml")
+            .body("<time>1</time>")
+    })
+    .await;
     assert!(e.to_string().contains("application/xml"), "{e}");
 }
 
@@ -93,9 +108,9 @@ async fn hang_after_headers_is_timeout() {
 #[actix_rt::test]
 async fn huge_number_is_decode_not_overflow() {
     let e = time_error(|| {
-        HttpResponse::Ok()
-            .content_type("application/json")
-            .body(r#"{"code":"00000","msg":"success","data":{"serverTime":"99999999999999999999999"}}"#)
+        HttpResponse::Ok().content_type("application/json").body(
+            r#"{"code":"00000","msg":"success","data":{"serverTime":"99999999999999999999999"}}"#,
+        )
     })
     .await;
     assert_eq!(e.class(), "decode");
@@ -105,9 +120,9 @@ async fn huge_number_is_decode_not_overflow() {
 #[actix_rt::test]
 async fn unexpected_enum_value_where_strict_is_decode() {
     let (url, h) = mock(|| {
-        HttpResponse::Ok().content_type("application/json").body(
-            r#"{"code":"00000","msg":"success","data":{"posMode":"triangle_mode"}}"#,
-        )
+        HttpResponse::Ok()
+            .content_type("application/json")
+            .body(r#"{"code":"00000","msg":"success","data":{"posMode":"triangle_mode"}}"#)
     })
     .await;
     let mut cfg = RestConfig::custom(&url, Some(viper_bitget::Credentials::new("k", "s", "p")));

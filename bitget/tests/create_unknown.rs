@@ -33,9 +33,16 @@ async fn dropped_answer_is_unknown_then_settled_by_client_oid() {
     h.set_price("BTCUSDT", "65000").await;
     h.add_fault(json!({"path": PLACE, "kind": "drop_after_apply", "latency_ms": 3000, "count": 1}))
         .await;
-    let err = h.client.place_order(&limit_buy("amb-1")).await.expect_err("answer withheld");
+    let err = h
+        .client
+        .place_order(&limit_buy("amb-1"))
+        .await
+        .expect_err("answer withheld");
     match &err {
-        Error::Unknown { endpoint, client_oids } => {
+        Error::Unknown {
+            endpoint,
+            client_oids,
+        } => {
             assert_eq!(endpoint, PLACE);
             assert_eq!(client_oids, &vec!["amb-1".to_owned()]);
         }
@@ -55,7 +62,11 @@ async fn dropped_answer_is_unknown_then_settled_by_client_oid() {
     let log = h.requests(PLACE).await;
     assert_eq!(log.len(), 1, "{log:?}");
     assert_eq!(log[0]["clientOid"], "amb-1");
-    let open = h.client.orders_pending(&OrderListQuery::default()).await.expect("pending");
+    let open = h
+        .client
+        .orders_pending(&OrderListQuery::default())
+        .await
+        .expect("pending");
     assert_eq!(open.entrusted_list.len(), 1);
     h.stop().await;
 }
@@ -64,9 +75,15 @@ async fn dropped_answer_is_unknown_then_settled_by_client_oid() {
 async fn server_error_after_send_is_unknown_and_not_found_settles_to_none() {
     let h = common::start().await;
     h.set_price("BTCUSDT", "65000").await;
-    h.add_fault(json!({"path": PLACE, "kind": "error", "code": "40015", "http_status": 500, "count": 1}))
-        .await;
-    let err = h.client.place_order(&limit_buy("amb-2")).await.expect_err("5xx");
+    h.add_fault(
+        json!({"path": PLACE, "kind": "error", "code": "40015", "http_status": 500, "count": 1}),
+    )
+    .await;
+    let err = h
+        .client
+        .place_order(&limit_buy("amb-2"))
+        .await
+        .expect_err("5xx");
     assert!(matches!(err, Error::Unknown { .. }), "{err:?}");
     assert_eq!(h.requests(PLACE).await.len(), 1, "never re-sent");
     // the simulator's error fault does not apply the request: settle finds nothing
@@ -84,11 +101,22 @@ async fn server_error_after_send_is_unknown_and_not_found_settles_to_none() {
 async fn malformed_success_body_on_a_create_is_unknown() {
     let h = common::start().await;
     h.set_price("BTCUSDT", "65000").await;
-    h.add_fault(json!({"path": PLACE, "kind": "malformed", "count": 1})).await;
-    let err = h.client.place_order(&limit_buy("amb-3")).await.expect_err("truncated");
+    h.add_fault(json!({"path": PLACE, "kind": "malformed", "count": 1}))
+        .await;
+    let err = h
+        .client
+        .place_order(&limit_buy("amb-3"))
+        .await
+        .expect_err("truncated");
     assert!(matches!(err, Error::Unknown { .. }), "{err:?}");
     let oid = ClientOid::new("amb-3").expect("oid");
-    assert!(h.client.settle_order("BTCUSDT", &oid).await.expect("settle").is_some());
+    assert!(
+        h.client
+            .settle_order("BTCUSDT", &oid)
+            .await
+            .expect("settle")
+            .is_some()
+    );
     assert_eq!(h.requests(PLACE).await.len(), 1);
     h.stop().await;
 }
@@ -97,9 +125,15 @@ async fn malformed_success_body_on_a_create_is_unknown() {
 async fn a_definite_rejection_stays_a_rejection() {
     let h = common::start().await;
     h.set_price("BTCUSDT", "65000").await;
-    h.add_fault(json!({"path": PLACE, "kind": "error", "code": "40762", "http_status": 400, "count": 1}))
-        .await;
-    let err = h.client.place_order(&limit_buy("rej-1")).await.expect_err("rejected");
+    h.add_fault(
+        json!({"path": PLACE, "kind": "error", "code": "40762", "http_status": 400, "count": 1}),
+    )
+    .await;
+    let err = h
+        .client
+        .place_order(&limit_buy("rej-1"))
+        .await
+        .expect_err("rejected");
     assert_eq!(err.code(), Some("40762"), "{err:?}");
     assert_eq!(err.class(), "exchange");
     assert_eq!(h.requests(PLACE).await.len(), 1);

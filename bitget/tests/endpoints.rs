@@ -28,7 +28,10 @@ async fn market_endpoints() {
     h.set_price("BTCUSDT", "65000").await;
     let tk = c.ticker("BTCUSDT").await.expect("ticker");
     assert_eq!(tk.last_pr, Price(dec!(65000)));
-    let many = c.tickers_for(&["BTCUSDT", "SOLUSDT"]).await.expect("tickers");
+    let many = c
+        .tickers_for(&["BTCUSDT", "SOLUSDT"])
+        .await
+        .expect("tickers");
     assert_eq!(many.len(), 2);
     let candles = c
         .candles(&CandlesQuery {
@@ -58,7 +61,11 @@ async fn contracts_cache_serves_from_memory_within_ttl() {
     assert_eq!(btc.symbol, "BTCUSDT");
     assert!(cache.get("NOPEUSDT").await.expect("get").is_none());
     let path = "/api/v2/mix/market/contracts";
-    assert_eq!(h.requests(path).await.len(), 1, "second read came from the cache");
+    assert_eq!(
+        h.requests(path).await.len(),
+        1,
+        "second read came from the cache"
+    );
     cache.refresh().await.expect("refresh");
     assert_eq!(h.requests(path).await.len(), 2);
     h.stop().await;
@@ -83,10 +90,18 @@ async fn account_settings_and_positions() {
     assert_eq!(m.margin_mode, Some(MarginMode::Isolated));
     let p = c.set_position_mode(PosMode::Hedge).await.expect("pos mode");
     assert_eq!(p.pos_mode, PosMode::Hedge);
-    let p = c.set_position_mode(PosMode::OneWay).await.expect("pos mode");
+    let p = c
+        .set_position_mode(PosMode::OneWay)
+        .await
+        .expect("pos mode");
     assert_eq!(p.pos_mode, PosMode::OneWay);
     assert!(c.all_positions().await.expect("positions").is_empty());
-    assert!(c.single_position("BTCUSDT").await.expect("position").is_empty());
+    assert!(
+        c.single_position("BTCUSDT")
+            .await
+            .expect("position")
+            .is_empty()
+    );
     let k = c.api_key_info().await.expect("key info");
     assert!(k.can_trade_futures(), "{k:?}");
     h.stop().await;
@@ -98,7 +113,13 @@ async fn order_lifecycle() {
     let c = &h.client;
     h.set_price("BTCUSDT", "65000").await;
     // a resting limit buy far below the market
-    let mut req = PlaceOrderRequest::new("BTCUSDT", Side::Buy, OrderType::Limit, Size(dec!(0.001)), oid("rest-1"));
+    let mut req = PlaceOrderRequest::new(
+        "BTCUSDT",
+        Side::Buy,
+        OrderType::Limit,
+        Size(dec!(0.001)),
+        oid("rest-1"),
+    );
     req.price = Some(Price(dec!(60000)));
     let ack = c.place_order(&req).await.expect("place");
     let id = ack.order_id.clone().expect("orderId");
@@ -109,7 +130,10 @@ async fn order_lifecycle() {
         .expect("exists");
     assert_eq!(d.state, OrderState::Live);
     assert_eq!(d.client_oid.as_deref(), Some("rest-1"));
-    let pending = c.orders_pending(&OrderListQuery::default()).await.expect("pending");
+    let pending = c
+        .orders_pending(&OrderListQuery::default())
+        .await
+        .expect("pending");
     assert_eq!(pending.entrusted_list.len(), 1);
     // modify = replace with a new clientOid
     let m = ModifyOrderRequest {
@@ -124,8 +148,14 @@ async fn order_lifecycle() {
         new_preset_stop_loss_price: None,
     };
     c.modify_order(&m).await.expect("modify");
-    let replaced = c.settle_order("BTCUSDT", &oid("rest-1b")).await.expect("settle");
-    assert!(replaced.is_some(), "replacement visible by its new clientOid");
+    let replaced = c
+        .settle_order("BTCUSDT", &oid("rest-1b"))
+        .await
+        .expect("settle");
+    assert!(
+        replaced.is_some(),
+        "replacement visible by its new clientOid"
+    );
     c.cancel_order("BTCUSDT", OrderRef::ClientOid(oid("rest-1b")))
         .await
         .expect("cancel");
@@ -159,9 +189,15 @@ async fn order_lifecycle() {
         .await
         .expect("batch cancel");
     assert_eq!(r.success_list.len(), 1, "{r:?}");
-    let r = c.cancel_all_orders(Some("BTCUSDT")).await.expect("cancel all");
+    let r = c
+        .cancel_all_orders(Some("BTCUSDT"))
+        .await
+        .expect("cancel all");
     assert_eq!(r.success_list.len(), 1, "{r:?}");
-    let hist = c.orders_history(&OrderListQuery::default()).await.expect("history");
+    let hist = c
+        .orders_history(&OrderListQuery::default())
+        .await
+        .expect("history");
     assert!(hist.entrusted_list.iter().all(|o| o.state.is_final()));
     assert!(hist.entrusted_list.len() >= 3);
     h.stop().await;
@@ -172,7 +208,13 @@ async fn market_order_position_fills_and_close() {
     let h = common::start().await;
     let c = &h.client;
     h.set_price("BTCUSDT", "65000").await;
-    let req = PlaceOrderRequest::new("BTCUSDT", Side::Buy, OrderType::Market, Size(dec!(0.002)), oid("mkt-1"));
+    let req = PlaceOrderRequest::new(
+        "BTCUSDT",
+        Side::Buy,
+        OrderType::Market,
+        Size(dec!(0.002)),
+        oid("mkt-1"),
+    );
     c.place_order(&req).await.expect("market buy");
     let o = c
         .settle_order("BTCUSDT", &oid("mkt-1"))
@@ -189,7 +231,10 @@ async fn market_order_position_fills_and_close() {
     let fills = c.fills(&OrderListQuery::default()).await.expect("fills");
     assert!(!fills.fill_list.is_empty());
     assert_eq!(fills.fill_list[0].base_volume, Size(dec!(0.002)));
-    let r = c.close_positions(Some("BTCUSDT"), None).await.expect("close");
+    let r = c
+        .close_positions(Some("BTCUSDT"), None)
+        .await
+        .expect("close");
     assert_eq!(r.success_list.len(), 1, "{r:?}");
     assert!(c.all_positions().await.expect("positions").is_empty());
     h.stop().await;
@@ -200,7 +245,13 @@ async fn plan_and_tpsl_endpoints() {
     let h = common::start().await;
     let c = &h.client;
     h.set_price("BTCUSDT", "65000").await;
-    let req = PlaceOrderRequest::new("BTCUSDT", Side::Buy, OrderType::Market, Size(dec!(0.002)), oid("pos-1"));
+    let req = PlaceOrderRequest::new(
+        "BTCUSDT",
+        Side::Buy,
+        OrderType::Market,
+        Size(dec!(0.002)),
+        oid("pos-1"),
+    );
     c.place_order(&req).await.expect("open long");
     let sl = PlaceTpslRequest {
         margin_coin: "USDT".into(),
@@ -272,11 +323,21 @@ async fn plan_and_tpsl_endpoints() {
         id_less_than: None,
         limit: None,
     };
-    let tpsl = c.orders_plan_pending(&q(PlanType::ProfitLoss)).await.expect("tpsl pending");
-    let loss = tpsl.entrusted_list.iter().find(|p| p.order_id == sl_id).expect("sl listed");
+    let tpsl = c
+        .orders_plan_pending(&q(PlanType::ProfitLoss))
+        .await
+        .expect("tpsl pending");
+    let loss = tpsl
+        .entrusted_list
+        .iter()
+        .find(|p| p.order_id == sl_id)
+        .expect("sl listed");
     assert_eq!(loss.plan_type, PlanType::PosLoss);
     assert_eq!(loss.trigger_price, Price(dec!(61000)));
-    let plans = c.orders_plan_pending(&q(PlanType::NormalPlan)).await.expect("plans");
+    let plans = c
+        .orders_plan_pending(&q(PlanType::NormalPlan))
+        .await
+        .expect("plans");
     assert_eq!(plans.entrusted_list.len(), 1);
     let cancel = CancelPlanOrderRequest {
         product_type: ProductType::UsdtFutures,
@@ -287,7 +348,10 @@ async fn plan_and_tpsl_endpoints() {
     };
     let r = c.cancel_plan_order(&cancel).await.expect("cancel plan");
     assert_eq!(r.success_list.len(), 1, "{r:?}");
-    let hist = c.orders_plan_history(&q(PlanType::NormalPlan)).await.expect("plan history");
+    let hist = c
+        .orders_plan_history(&q(PlanType::NormalPlan))
+        .await
+        .expect("plan history");
     assert_eq!(hist.entrusted_list.len(), 1);
     assert_eq!(hist.entrusted_list[0].plan_status, PlanStatus::Cancelled);
     h.stop().await;

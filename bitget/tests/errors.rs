@@ -42,10 +42,14 @@ async fn timeout_is_retried_for_reads_then_reported() {
     .await;
     h.add_fault(json!({"path": ACCOUNT, "kind": "latency", "latency_ms": 2000, "count": 1}))
         .await;
-    h.client.account("BTCUSDT").await.expect("second attempt is fast");
+    h.client
+        .account("BTCUSDT")
+        .await
+        .expect("second attempt is fast");
     let log = h.wait_requests(ACCOUNT, 2, Duration::from_secs(4)).await;
     assert_eq!(log.len(), 2, "the slow one was sent too: {log:?}");
-    h.add_fault(json!({"path": ACCOUNT, "kind": "latency", "latency_ms": 2000})).await;
+    h.add_fault(json!({"path": ACCOUNT, "kind": "latency", "latency_ms": 2000}))
+        .await;
     let e = h.client.account("BTCUSDT").await.expect_err("always slow");
     assert_eq!(
         e,
@@ -60,9 +64,14 @@ async fn timeout_is_retried_for_reads_then_reported() {
 #[actix_rt::test]
 async fn server_busy_is_retried_for_reads() {
     let h = common::start().await;
-    h.add_fault(json!({"path": ACCOUNT, "kind": "error", "code": "40015", "http_status": 500, "count": 2}))
-        .await;
-    h.client.account("BTCUSDT").await.expect("third attempt succeeds");
+    h.add_fault(
+        json!({"path": ACCOUNT, "kind": "error", "code": "40015", "http_status": 500, "count": 2}),
+    )
+    .await;
+    h.client
+        .account("BTCUSDT")
+        .await
+        .expect("third attempt succeeds");
     let log = h.requests(ACCOUNT).await;
     assert_eq!(log.len(), 3, "{log:?}");
     assert_eq!(log[0]["code"], "40015");
@@ -139,10 +148,15 @@ async fn malformed_body_is_decode_with_endpoint_and_excerpt() {
     req.price = Some(Price(dec!(60000)));
     h.client.place_order(&req).await.expect("placed");
     let cancel = "/api/v2/mix/order/cancel-order";
-    h.add_fault(json!({"path": cancel, "kind": "malformed"})).await;
+    h.add_fault(json!({"path": cancel, "kind": "malformed"}))
+        .await;
     let oid = OrderRef::ClientOid(ClientOid::new("mal-1").expect("oid"));
     match h.client.cancel_order("BTCUSDT", oid).await {
-        Err(Error::Decode { endpoint, reason, body }) => {
+        Err(Error::Decode {
+            endpoint,
+            reason,
+            body,
+        }) => {
             assert_eq!(endpoint, cancel);
             assert!(!reason.is_empty());
             assert!(body.len() <= 600, "{}", body.len());
@@ -165,8 +179,16 @@ async fn invalid_requests_are_refused_before_sending() {
         margin_mode: MarginMode::Crossed,
         order_list: Vec::new(),
     };
-    let e = h.client.batch_place_order(&b).await.expect_err("empty batch");
+    let e = h
+        .client
+        .batch_place_order(&b)
+        .await
+        .expect_err("empty batch");
     assert_eq!(e.class(), "invalid_request");
-    assert!(h.requests("/api/v2/mix/order/batch-place-order").await.is_empty());
+    assert!(
+        h.requests("/api/v2/mix/order/batch-place-order")
+            .await
+            .is_empty()
+    );
     h.stop().await;
 }

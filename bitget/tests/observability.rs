@@ -47,9 +47,11 @@ async fn some_traffic(h: &common::Harness) {
         ClientOid::new("obs-1").expect("oid"),
     );
     h.client.place_order(&req).await.expect("order");
-    h.add_fault(json!({"path": "/api/v2/mix/account/accounts", "kind": "error",
-        "code": "40015", "http_status": 500, "count": 1}))
-        .await;
+    h.add_fault(
+        json!({"path": "/api/v2/mix/account/accounts", "kind": "error",
+        "code": "40015", "http_status": 500, "count": 1}),
+    )
+    .await;
     h.client.accounts().await.expect("retried");
 }
 
@@ -69,24 +71,51 @@ async fn secrets_are_never_logged_and_spans_carry_the_fields() {
     h.stop().await;
     let logs = cap.text();
     assert!(!logs.is_empty());
-    for secret in [viper_sim::DEFAULT_API_SECRET, viper_sim::DEFAULT_PASSPHRASE, viper_sim::DEFAULT_API_KEY] {
+    for secret in [
+        viper_sim::DEFAULT_API_SECRET,
+        viper_sim::DEFAULT_PASSPHRASE,
+        viper_sim::DEFAULT_API_KEY,
+    ] {
         assert!(!logs.contains(secret), "{secret} leaked into the logs");
     }
-    assert!(logs.contains("ACCESS-SIGN: ***"), "headers are logged, redacted");
-    for h in ["ACCESS-KEY: ", "ACCESS-SIGN: ", "ACCESS-TIMESTAMP: ", "ACCESS-PASSPHRASE: "] {
+    assert!(
+        logs.contains("ACCESS-SIGN: ***"),
+        "headers are logged, redacted"
+    );
+    for h in [
+        "ACCESS-KEY: ",
+        "ACCESS-SIGN: ",
+        "ACCESS-TIMESTAMP: ",
+        "ACCESS-PASSPHRASE: ",
+    ] {
         for (i, _) in logs.match_indices(h) {
             let value = &logs[i + h.len()..];
-            assert!(value.starts_with("***"), "{h} value leaked: {}", &value[..value.len().min(40)]);
+            assert!(
+                value.starts_with("***"),
+                "{h} value leaked: {}",
+                &value[..value.len().min(40)]
+            );
         }
     }
     let order_line = logs
         .lines()
         .find(|l| l.contains("attempt finished") && l.contains("place-order"))
         .expect("a span line for place-order");
-    for field in ["client_oid=\"obs-1\"", "attempt=1", "latency_ms=", "code=\"00000\""] {
-        assert!(order_line.contains(field) || order_line.contains(&field.replace('"', "")), "{field} missing in {order_line}");
+    for field in [
+        "client_oid=\"obs-1\"",
+        "attempt=1",
+        "latency_ms=",
+        "code=\"00000\"",
+    ] {
+        assert!(
+            order_line.contains(field) || order_line.contains(&field.replace('"', "")),
+            "{field} missing in {order_line}"
+        );
     }
-    assert!(logs.contains("attempt=2"), "the retried read shows its second attempt");
+    assert!(
+        logs.contains("attempt=2"),
+        "the retried read shows its second attempt"
+    );
 }
 
 #[actix_rt::test]
@@ -103,7 +132,9 @@ async fn metrics_are_emitted_per_endpoint() {
         snap.iter()
             .filter(|(k, _, _, _)| {
                 k.key().name() == name
-                    && k.key().labels().any(|l| l.key() == label.0 && l.value() == label.1)
+                    && k.key()
+                        .labels()
+                        .any(|l| l.key() == label.0 && l.value() == label.1)
             })
             .map(|(_, unit, desc, v)| (unit.is_some() && desc.is_some(), v))
             .collect::<Vec<_>>()
@@ -112,13 +143,28 @@ async fn metrics_are_emitted_per_endpoint() {
     let reqs = find("viper_rest_requests_total", ("endpoint", accounts));
     assert_eq!(reqs.len(), 1);
     assert!(reqs[0].0, "described");
-    assert!(matches!(reqs[0].1, DebugValue::Counter(2)), "{:?}", reqs[0].1);
+    assert!(
+        matches!(reqs[0].1, DebugValue::Counter(2)),
+        "{:?}",
+        reqs[0].1
+    );
     let errs = find("viper_rest_errors_total", ("code", "40015"));
     assert_eq!(errs.len(), 1);
-    assert!(matches!(errs[0].1, DebugValue::Counter(1)), "{:?}", errs[0].1);
+    assert!(
+        matches!(errs[0].1, DebugValue::Counter(1)),
+        "{:?}",
+        errs[0].1
+    );
     let retries = find("viper_rest_retries_total", ("endpoint", accounts));
-    assert!(matches!(retries[0].1, DebugValue::Counter(1)), "{:?}", retries[0].1);
-    let lat = find("viper_rest_request_duration_seconds", ("endpoint", "/api/v2/mix/order/place-order"));
+    assert!(
+        matches!(retries[0].1, DebugValue::Counter(1)),
+        "{:?}",
+        retries[0].1
+    );
+    let lat = find(
+        "viper_rest_request_duration_seconds",
+        ("endpoint", "/api/v2/mix/order/place-order"),
+    );
     assert!(matches!(lat[0].1, DebugValue::Histogram(v) if v.len() == 1));
     let wait = find("viper_rest_rate_limit_wait_seconds", ("endpoint", accounts));
     assert!(matches!(wait[0].1, DebugValue::Histogram(v) if v.len() == 2));

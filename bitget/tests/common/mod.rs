@@ -80,8 +80,12 @@ impl Harness {
     }
 
     pub async fn set_price(&self, symbol: &str, price: &str) {
-        self.control("POST", "/price", Some(json!({"symbol": symbol, "price": price})))
-            .await;
+        self.control(
+            "POST",
+            "/price",
+            Some(json!({"symbol": symbol, "price": price})),
+        )
+        .await;
     }
 
     pub async fn add_fault(&self, fault: Value) {
