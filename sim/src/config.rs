@@ -33,6 +33,16 @@ pub struct SimConfig {
     pub rate_limits: bool,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// WebSocket: close a connection that sent no `ping` for this long (spec: 2 minutes).
+    pub ws_idle_timeout_ms: u64,
+    /// WebSocket: close every connection after this long (spec: 24 hours).
+    pub ws_max_connection_ms: u64,
+    /// WebSocket: include the CRC-32 `checksum` in book pushes (documented until May 2026).
+    pub ws_book_checksum: bool,
+    /// WebSocket: include `pseq` (the previous push's `seq`) in `books` pushes.
+    pub ws_book_pseq: bool,
+    /// WebSocket: login success `code` as the number 0 instead of the string "0".
+    pub ws_login_code_numeric: bool,
     /// Tradable symbols.
     pub symbols: Vec<SymbolConfig>,
     /// Accounts and their keys.
@@ -204,6 +214,11 @@ impl Default for SimConfig {
             clock_offset_ms: 0,
             rate_limits: true,
             max_body_bytes: 64 * 1024,
+            ws_idle_timeout_ms: 120_000,
+            ws_max_connection_ms: 24 * 3_600_000,
+            ws_book_checksum: true,
+            ws_book_pseq: true,
+            ws_login_code_numeric: false,
             symbols: default_symbols(),
             accounts: vec![default_account()],
             behaviour: Behaviour::default(),

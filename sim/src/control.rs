@@ -9,6 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::sync::atomic::Ordering;
 
 /// A refused control request: HTTP 400 with this message.
 struct Bad(String);
@@ -40,6 +41,11 @@ pub async fn handle(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared
                 lock(&shared.faults).clear();
                 Ok(json!({ "faults": [] }))
             }
+            ("GET", "/ws") => Ok(
+                json!({ "connections": shared.ws_connections.load(Ordering::SeqCst),
+            "delay_ms": shared.ws_delay_ms.load(Ordering::SeqCst) }),
+            ),
+            ("POST", "/ws") => ws_control(&shared, &body),
             ("POST", "/reset") => {
                 shared.reset();
                 Ok(json!({ "reset": true }))
@@ -192,4 +198,46 @@ fn faults(shared: &Shared, body: &[u8]) -> Result<Value, Bad> {
     let mut f = lock(&shared.faults);
     f.add(req.faults).map_err(bad)?;
     Ok(json!({ "faults": f.list() }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WsReq {
+    action: String,
+    #[serde(default)]
+    scope: Option<String>,
+    #[serde(default)]
+    delay_ms: Option<u64>,
+}
+
+fn ws_control(shared: &Shared, body: &[u8]) -> Result<Value, Bad> {
+    use crate::ws::{Scope, WsCommand};
+    let req: WsReq = parse(body)?;
+    let scope = match req.scope.as_deref() {
+        None | Some("all") => Scope::All,
+        Some("public") => Scope::Public,
+        Some("private") => Scope::Private,
+        Some(other) => {
+            return Err(bad(format!(
+                "scope must be public, private or all, not {other}"
+            )));
+        }
+    };
+    let cmd = match req.action.as_str() {
+        "drop" => WsCommand::Drop(scope),
+        "freeze" => WsCommand::Freeze(scope),
+        "unfreeze" => WsCommand::Unfreeze(scope),
+        "close_all" => WsCommand::CloseAll(scope),
+        "corrupt_book" => WsCommand::CorruptBook(scope),
+        "delay" => {
+            shared
+                .ws_delay_ms
+                .store(req.delay_ms.unwrap_or(0), Ordering::SeqCst);
+            return Ok(json!({ "delay_ms": req.delay_ms.unwrap_or(0) }));
+        }
+        other => return Err(bad(format!("unknown action {other}"))),
+    };
+    // No receiver means no connection: the command has nothing to act on.
+    let reached = shared.ws_control.send(cmd).unwrap_or(0);
+    Ok(json!({ "action": req.action, "connections": reached }))
 }

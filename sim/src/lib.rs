@@ -13,6 +13,7 @@ pub mod num;
 pub mod rest;
 mod server;
 pub mod state;
+pub mod ws;
 
 pub use config::{DEFAULT_API_KEY, DEFAULT_API_SECRET, DEFAULT_PASSPHRASE, DEFAULT_UID, SimConfig};
 pub use server::{SimHandle, start};

@@ -3,7 +3,7 @@
 
 use crate::config::SimConfig;
 use crate::state::Shared;
-use crate::{control, rest};
+use crate::{control, rest, ws};
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpServer, web};
 use std::net::SocketAddr;
@@ -18,7 +18,7 @@ pub struct SimHandle {
     pub rest_url: String,
     /// Control plane base URL (`rest_url` + `/sim/v1`).
     pub control_url: String,
-    /// Public WebSocket URL (served once the WebSocket issue lands).
+    /// Public WebSocket URL.
     pub ws_public_url: String,
     /// Private WebSocket URL.
     pub ws_private_url: String,
@@ -57,6 +57,8 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> std::io::Result<SimHa
             .app_data(data.clone())
             .app_data(web::PayloadConfig::new(1 << 20))
             .service(web::resource("/sim/v1/{tail:.*}").to(control::handle))
+            .route("/v2/ws/public", web::get().to(ws::public))
+            .route("/v2/ws/private", web::get().to(ws::private))
             .default_service(web::to(rest::dispatch))
     })
     .workers(2)

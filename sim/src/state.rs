@@ -7,6 +7,7 @@ use crate::rest::auth::KeyEntry;
 use crate::rest::limits::Limiter;
 use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, AtomicUsize};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::broadcast;
@@ -61,6 +62,12 @@ pub struct Shared {
     pub log: Mutex<VecDeque<LogEntry>>,
     /// Engine events for WebSocket subscribers.
     pub events: broadcast::Sender<Event>,
+    /// Control commands for WebSocket connections.
+    pub ws_control: broadcast::Sender<crate::ws::WsCommand>,
+    /// Delay added before every WebSocket push, ms.
+    pub ws_delay_ms: AtomicU64,
+    /// Open WebSocket connections.
+    pub ws_connections: AtomicUsize,
 }
 
 impl Shared {
@@ -83,6 +90,7 @@ impl Shared {
             .collect();
         let now = wall_ms() + cfg.clock_offset_ms;
         let (events, _) = broadcast::channel(4096);
+        let (ws_control, _) = broadcast::channel(64);
         Shared {
             engine: Mutex::new(Engine::new(&cfg, now)),
             faults: Mutex::new(Faults::new(cfg.seed)),
@@ -90,6 +98,9 @@ impl Shared {
             log: Mutex::new(VecDeque::new()),
             keys,
             events,
+            ws_control,
+            ws_delay_ms: AtomicU64::new(0),
+            ws_connections: AtomicUsize::new(0),
             cfg,
         }
     }

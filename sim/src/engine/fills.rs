@@ -219,11 +219,7 @@ impl Engine {
             m.push_trade(now, price, applied, econ.as_str());
         }
         self.fills.push(fill.clone());
-        self.events.push(Event::Order {
-            uid: o.uid,
-            id,
-            fill: Some(trade_id),
-        });
+        self.emit_order(id, Some(&fill));
         self.events.push(Event::Fill(fill));
         self.events.push(Event::Positions(o.uid));
         self.events.push(Event::Account(o.uid));

@@ -48,28 +48,16 @@ pub struct Account {
 /// Something a WebSocket subscriber may want to hear about.
 #[derive(Debug, Clone)]
 pub enum Event {
-    /// An order changed.
-    Order {
-        /// Owner.
-        uid: u64,
-        /// Order id.
-        id: u64,
-        /// The fill that caused it, if any.
-        fill: Option<u64>,
-    },
+    /// An order changed: its state at that moment, and the fill that caused it, if any.
+    Order(Box<Order>, Option<Box<Fill>>),
     /// A fill happened.
     Fill(Fill),
     /// Positions of an account changed.
     Positions(u64),
     /// Balance of an account changed.
     Account(u64),
-    /// A plan order changed.
-    Plan {
-        /// Owner.
-        uid: u64,
-        /// Plan id.
-        id: u64,
-    },
+    /// A plan order changed: its state at that moment.
+    Plan(Box<Plan>),
     /// A symbol's market moved.
     Market(String),
 }
@@ -167,6 +155,23 @@ impl Engine {
     /// Takes the events produced since the last call.
     pub fn drain_events(&mut self) -> Vec<Event> {
         std::mem::take(&mut self.events)
+    }
+
+    /// Publishes an order's current state.
+    pub(crate) fn emit_order(&mut self, id: u64, fill: Option<&Fill>) {
+        if let Some(o) = self.orders.get(&id) {
+            self.events.push(Event::Order(
+                Box::new(o.clone()),
+                fill.map(|f| Box::new(f.clone())),
+            ));
+        }
+    }
+
+    /// Publishes a plan's current state.
+    pub(crate) fn emit_plan(&mut self, id: u64) {
+        if let Some(p) = self.plans.get(&id) {
+            self.events.push(Event::Plan(Box::new(p.clone())));
+        }
     }
 
     /// Open positions of `uid`.

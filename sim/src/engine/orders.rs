@@ -146,11 +146,7 @@ impl Engine {
             self.trim_reduce_only(&order, now);
         }
         self.orders.insert(id, order);
-        self.events.push(Event::Order {
-            uid,
-            id,
-            fill: None,
-        });
+        self.emit_order(id, None);
         self.match_incoming(id, now);
     }
 
@@ -524,11 +520,7 @@ impl Engine {
             o.cancel_reason = "normal_cancel";
             o.u_time = now;
             let uid = o.uid;
-            self.events.push(Event::Order {
-                uid,
-                id,
-                fill: None,
-            });
+            self.emit_order(id, None);
             self.events.push(Event::Account(uid));
         }
     }
@@ -576,11 +568,7 @@ impl Engine {
             o.preset_tp = tp;
             o.preset_sl = sl;
             o.u_time = now;
-            self.events.push(Event::Order {
-                uid,
-                id: old.id,
-                fill: None,
-            });
+            self.emit_order(old.id, None);
             return Ok((old.id, old.client_oid));
         };
         check_client_oid(&new_client_oid)?;

@@ -4,7 +4,7 @@
 use super::types::{
     Hold, Intent, MarginMode, OrderType, Plan, PlanStatus, PlanType, PosMode, Side, TriggerType,
 };
-use super::{Engine, Event, NewOrder};
+use super::{Engine, NewOrder};
 use crate::error::{ApiError, ApiResult};
 use crate::num::fmt;
 use rust_decimal::Decimal;
@@ -149,7 +149,7 @@ impl Engine {
             p.execute_price = req.execute_price;
             p.u_time = now;
             let out = (p.id, p.client_oid.clone());
-            self.events.push(Event::Plan { uid, id: existing });
+            self.emit_plan(existing);
             return Ok(out);
         }
         let client_oid = self.claim_client_oid(uid, req.client_oid.clone())?;
@@ -182,7 +182,7 @@ impl Engine {
             u_time: now,
         };
         self.plans.insert(id, plan);
-        self.events.push(Event::Plan { uid, id });
+        self.emit_plan(id);
         self.refresh_protection(uid, &req.symbol, req.hold, now);
         Ok((id, client_oid))
     }
@@ -253,7 +253,7 @@ impl Engine {
             u_time: now,
         };
         self.plans.insert(id, plan);
-        self.events.push(Event::Plan { uid, id });
+        self.emit_plan(id);
         Ok((id, client_oid))
     }
 
@@ -294,7 +294,7 @@ impl Engine {
             plan.size = Some(s);
         }
         plan.u_time = now;
-        self.events.push(Event::Plan { uid, id });
+        self.emit_plan(id);
         Ok((id, p.client_oid))
     }
 
@@ -338,7 +338,7 @@ impl Engine {
         p.status = status;
         p.u_time = now;
         let (uid, symbol, hold) = (p.uid, p.symbol.clone(), p.hold());
-        self.events.push(Event::Plan { uid, id });
+        self.emit_plan(id);
         self.refresh_protection(uid, &symbol, hold, now);
     }
 

@@ -66,7 +66,7 @@ pub fn symbol_price(e: &mut Engine, c: &Ctx, p: &Params) -> ApiResult<Value> {
     )
 }
 
-fn granularity_ms(g: &str) -> Option<i64> {
+pub(crate) fn granularity_ms(g: &str) -> Option<i64> {
     const MIN: i64 = 60_000;
     let g = g.strip_suffix("utc").unwrap_or(g);
     Some(match g {
@@ -89,7 +89,7 @@ fn granularity_ms(g: &str) -> Option<i64> {
 }
 
 /// Aggregates 1-minute candles into buckets of `step` ms.
-fn aggregate<'a>(candles: impl Iterator<Item = &'a Candle>, step: i64) -> Vec<Candle> {
+pub(crate) fn aggregate<'a>(candles: impl Iterator<Item = &'a Candle>, step: i64) -> Vec<Candle> {
     let mut out: BTreeMap<i64, Candle> = BTreeMap::new();
     for c in candles {
         let b = c.ts - c.ts.rem_euclid(step);

@@ -5,10 +5,10 @@
 mod account;
 pub mod auth;
 pub mod limits;
-mod market;
+pub(crate) mod market;
 pub mod params;
 mod plan;
-mod render;
+pub(crate) mod render;
 mod trade;
 
 use crate::engine::Engine;

@@ -1,6 +1,8 @@
 //! Test helper: a simulator on 127.0.0.1:0 and a minimal signed HTTP client for it.
 #![allow(dead_code, missing_docs, clippy::unwrap_used)]
 
+pub mod ws;
+
 use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
