@@ -72,6 +72,25 @@ async fn contracts_cache_serves_from_memory_within_ttl() {
 }
 
 #[actix_rt::test]
+async fn contracts_cache_serves_the_last_good_list_when_a_refresh_fails() {
+    let h = common::start().await;
+    let cache = ContractsCache::new(h.client.clone(), std::time::Duration::ZERO);
+    assert_eq!(cache.all().await.expect("first fetch").len(), 4);
+    h.add_fault(
+        serde_json::json!({"path": "/api/v2/mix/market/contracts", "kind": "error",
+        "code": "40015", "http_status": 500}),
+    )
+    .await;
+    assert!(
+        cache.refresh().await.is_err(),
+        "an explicit refresh reports the failure"
+    );
+    let stale = cache.all().await.expect("stale list served");
+    assert_eq!(stale.len(), 4);
+    h.stop().await;
+}
+
+#[actix_rt::test]
 async fn account_settings_and_positions() {
     let h = common::start().await;
     let c = &h.client;
@@ -164,8 +183,17 @@ async fn order_lifecycle() {
         .await
         .expect_err("second cancel");
     assert!(e.is_not_found(), "{e}");
-    // batch place two, batch cancel one, cancel-all the other
-    let item = |o: &str, p| BatchOrderItem {
+    let hist = c
+        .orders_history(&OrderListQuery::default())
+        .await
+        .expect("history");
+    assert!(hist.entrusted_list.iter().all(|o| o.state.is_final()));
+    assert!(hist.entrusted_list.len() >= 2, "original and replacement");
+    h.stop().await;
+}
+
+fn batch_item(o: &str, p: rust_decimal::Decimal) -> BatchOrderItem {
+    BatchOrderItem {
         size: Size(dec!(0.001)),
         price: Some(Price(p)),
         side: Side::Buy,
@@ -174,13 +202,23 @@ async fn order_lifecycle() {
         force: Some(Force::Gtc),
         client_oid: oid(o),
         reduce_only: None,
-    };
+    }
+}
+
+#[actix_rt::test]
+async fn batch_place_batch_cancel_and_cancel_all() {
+    let h = common::start().await;
+    let c = &h.client;
+    h.set_price("BTCUSDT", "65000").await;
     let b = BatchPlaceOrderRequest {
         symbol: "BTCUSDT".into(),
         product_type: ProductType::UsdtFutures,
         margin_coin: "USDT".into(),
         margin_mode: MarginMode::Crossed,
-        order_list: vec![item("b-1", dec!(60000)), item("b-2", dec!(60100))],
+        order_list: vec![
+            batch_item("b-1", dec!(60000)),
+            batch_item("b-2", dec!(60100)),
+        ],
     };
     let r = c.batch_place_order(&b).await.expect("batch place");
     assert_eq!(r.success_list.len(), 2, "{r:?}");
@@ -194,12 +232,11 @@ async fn order_lifecycle() {
         .await
         .expect("cancel all");
     assert_eq!(r.success_list.len(), 1, "{r:?}");
-    let hist = c
-        .orders_history(&OrderListQuery::default())
+    let open = c
+        .orders_pending(&OrderListQuery::default())
         .await
-        .expect("history");
-    assert!(hist.entrusted_list.iter().all(|o| o.state.is_final()));
-    assert!(hist.entrusted_list.len() >= 3);
+        .expect("pending");
+    assert!(open.entrusted_list.is_empty());
     h.stop().await;
 }
 
@@ -240,6 +277,61 @@ async fn market_order_position_fills_and_close() {
     h.stop().await;
 }
 
+fn pos_loss(trigger: rust_decimal::Decimal) -> PlaceTpslRequest {
+    PlaceTpslRequest {
+        margin_coin: "USDT".into(),
+        product_type: ProductType::UsdtFutures,
+        symbol: "BTCUSDT".into(),
+        plan_type: PlanType::PosLoss,
+        trigger_price: Price(trigger),
+        trigger_type: Some(TriggerType::MarkPrice),
+        execute_price: None,
+        hold_side: HoldSide::Buy,
+        size: None,
+        range_rate: None,
+        client_oid: oid("sl-1"),
+        stp_mode: None,
+    }
+}
+
+fn pos_take_profit(trigger: rust_decimal::Decimal) -> PlacePosTpslRequest {
+    PlacePosTpslRequest {
+        margin_coin: "USDT".into(),
+        product_type: ProductType::UsdtFutures,
+        symbol: "BTCUSDT".into(),
+        hold_side: HoldSide::Buy,
+        stop_surplus_trigger_price: Some(Price(trigger)),
+        stop_surplus_trigger_type: Some(TriggerType::MarkPrice),
+        stop_surplus_execute_price: None,
+        stop_loss_trigger_price: None,
+        stop_loss_trigger_type: None,
+        stop_loss_execute_price: None,
+        stop_surplus_client_oid: Some(oid("tp-1")),
+        stop_loss_client_oid: None,
+    }
+}
+
+fn trigger_buy(trigger: rust_decimal::Decimal) -> PlacePlanOrderRequest {
+    PlacePlanOrderRequest {
+        plan_type: PlanType::NormalPlan,
+        symbol: "BTCUSDT".into(),
+        product_type: ProductType::UsdtFutures,
+        margin_mode: MarginMode::Crossed,
+        margin_coin: "USDT".into(),
+        size: Size(dec!(0.001)),
+        price: None,
+        callback_ratio: None,
+        trigger_price: Price(trigger),
+        trigger_type: TriggerType::MarkPrice,
+        side: Side::Buy,
+        trade_side: None,
+        order_type: OrderType::Market,
+        client_oid: oid("plan-1"),
+        stop_surplus_trigger_price: None,
+        stop_loss_trigger_price: None,
+    }
+}
+
 #[actix_rt::test]
 async fn plan_and_tpsl_endpoints() {
     let h = common::start().await;
@@ -253,36 +345,10 @@ async fn plan_and_tpsl_endpoints() {
         oid("pos-1"),
     );
     c.place_order(&req).await.expect("open long");
-    let sl = PlaceTpslRequest {
-        margin_coin: "USDT".into(),
-        product_type: ProductType::UsdtFutures,
-        symbol: "BTCUSDT".into(),
-        plan_type: PlanType::PosLoss,
-        trigger_price: Price(dec!(60000)),
-        trigger_type: Some(TriggerType::MarkPrice),
-        execute_price: None,
-        hold_side: HoldSide::Buy,
-        size: None,
-        range_rate: None,
-        client_oid: oid("sl-1"),
-        stp_mode: None,
-    };
+    let sl = pos_loss(dec!(60000));
     let ack = c.place_tpsl_order(&sl).await.expect("pos_loss");
     let sl_id = ack.order_id.expect("plan id");
-    let tp = PlacePosTpslRequest {
-        margin_coin: "USDT".into(),
-        product_type: ProductType::UsdtFutures,
-        symbol: "BTCUSDT".into(),
-        hold_side: HoldSide::Buy,
-        stop_surplus_trigger_price: Some(Price(dec!(70000))),
-        stop_surplus_trigger_type: Some(TriggerType::MarkPrice),
-        stop_surplus_execute_price: None,
-        stop_loss_trigger_price: None,
-        stop_loss_trigger_type: None,
-        stop_loss_execute_price: None,
-        stop_surplus_client_oid: Some(oid("tp-1")),
-        stop_loss_client_oid: None,
-    };
+    let tp = pos_take_profit(dec!(70000));
     let acks = c.place_pos_tpsl(&tp).await.expect("pos tpsl");
     assert!(!acks.is_empty());
     let modify = ModifyTpslRequest {
@@ -296,24 +362,7 @@ async fn plan_and_tpsl_endpoints() {
         size: None,
     };
     c.modify_tpsl_order(&modify).await.expect("modify tpsl");
-    let trigger = PlacePlanOrderRequest {
-        plan_type: PlanType::NormalPlan,
-        symbol: "BTCUSDT".into(),
-        product_type: ProductType::UsdtFutures,
-        margin_mode: MarginMode::Crossed,
-        margin_coin: "USDT".into(),
-        size: Size(dec!(0.001)),
-        price: None,
-        callback_ratio: None,
-        trigger_price: Price(dec!(55000)),
-        trigger_type: TriggerType::MarkPrice,
-        side: Side::Buy,
-        trade_side: None,
-        order_type: OrderType::Market,
-        client_oid: oid("plan-1"),
-        stop_surplus_trigger_price: None,
-        stop_loss_trigger_price: None,
-    };
+    let trigger = trigger_buy(dec!(55000));
     c.place_plan_order(&trigger).await.expect("plan order");
     let q = |t| PlanListQuery {
         plan_type: t,
