@@ -13,6 +13,7 @@ pub mod rate_limit;
 pub mod rest;
 pub mod retry;
 pub mod sign;
+pub mod ws;
 
 pub use credentials::Credentials;
 pub use error::{Error, Result};

@@ -1,0 +1,269 @@
+//! The frame decoder (§7.5, §7.6): `pong`, server events (login, acks, errors) and pushes,
+//! decoded in one pass into typed data when `arg` precedes `data` (as Bitget sends it).
+//! Never panics: anything unexpected is a [`DecodeError`] for the caller to log and skip.
+
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde_json::Value;
+use std::fmt;
+
+use super::private::{AccountPush, AlgoOrderPush, FillPush, OrderPush, PositionPush};
+use super::public::{Candle, RawBook, Ticker, Trade};
+use super::subscriptions::{Channel, SubArg};
+use crate::models::de as d;
+
+/// A frame that could not be decoded (the text is kept, shortened, for the log).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("undecodable WebSocket frame ({reason}): {excerpt}")]
+pub struct DecodeError {
+    /// What went wrong.
+    pub reason: String,
+    /// The start of the frame.
+    pub excerpt: String,
+}
+
+impl DecodeError {
+    fn new(reason: impl Into<String>, text: &str) -> Self {
+        let end = text
+            .char_indices()
+            .map(|(i, _)| i)
+            .find(|&i| i > 200)
+            .unwrap_or(text.len());
+        Self {
+            reason: reason.into(),
+            excerpt: text[..end].to_owned(),
+        }
+    }
+}
+
+/// `snapshot` or `update`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Full state (or, for private channels, the changed objects).
+    Snapshot,
+    /// A delta (`books`), or new rows (trade, candles).
+    Update,
+}
+
+/// The typed `data` of a push.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PushData {
+    /// `ticker`.
+    Ticker(Vec<Ticker>),
+    /// `books*`, as received (the client applies it to its local book).
+    Book(Vec<RawBook>),
+    /// `trade`.
+    Trade(Vec<Trade>),
+    /// `candle*`.
+    Candle(Vec<Candle>),
+    /// `account`.
+    Account(Vec<AccountPush>),
+    /// `positions` (the full current set).
+    Positions(Vec<PositionPush>),
+    /// `orders`.
+    Orders(Vec<OrderPush>),
+    /// `orders-algo`.
+    AlgoOrders(Vec<AlgoOrderPush>),
+    /// `fill`.
+    Fills(Vec<FillPush>),
+}
+
+/// A decoded push.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Push {
+    /// The subscription it belongs to.
+    pub arg: SubArg,
+    /// Snapshot or update.
+    pub action: Action,
+    /// Server send time (ms).
+    pub ts: Option<i64>,
+    /// Typed payload.
+    pub data: PushData,
+}
+
+/// A server answer to a request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ServerEvent {
+    /// Login answer (`code` 0 = success; number or string on the wire).
+    Login {
+        /// Code.
+        code: i64,
+        /// Message.
+        msg: String,
+    },
+    /// Subscribe ack.
+    Subscribed(SubArg),
+    /// Unsubscribe ack.
+    Unsubscribed(SubArg),
+    /// Error event (code number or string on the wire).
+    Error {
+        /// Bitget code (30001…30016), -1 if absent or not a number.
+        code: i64,
+        /// Message.
+        msg: String,
+        /// The request arg it refers to, when included.
+        arg: Option<SubArg>,
+    },
+}
+
+/// One decoded frame.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Frame {
+    /// Text `pong`.
+    Pong,
+    /// Login/subscribe/unsubscribe/error.
+    Event(ServerEvent),
+    /// Data.
+    Push(Push),
+}
+
+/// Decodes one text frame.
+pub fn decode(text: &str) -> Result<Frame, DecodeError> {
+    if text == "pong" {
+        return Ok(Frame::Pong);
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    let env = de
+        .deserialize_map(EnvVisitor)
+        .and_then(|e| de.end().map(|()| e))
+        .map_err(|e| DecodeError::new(e.to_string(), text))?;
+    env.into_frame().map_err(|r| DecodeError::new(r, text))
+}
+
+#[derive(Default)]
+struct Envelope {
+    event: Option<String>,
+    code: Option<i64>,
+    msg: Option<String>,
+    arg: Option<ArgWire>,
+    action: Option<String>,
+    data: Option<Result<PushData, Value>>,
+    ts: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ArgWire {
+    #[serde(default, deserialize_with = "d::opt_str")]
+    channel: Option<String>,
+    #[serde(default, deserialize_with = "d::opt_str")]
+    inst_id: Option<String>,
+    #[serde(default, deserialize_with = "d::opt_str")]
+    coin: Option<String>,
+}
+
+impl ArgWire {
+    fn sub(&self) -> Option<SubArg> {
+        let inst = self.inst_id.as_deref().or(self.coin.as_deref())?;
+        Some(SubArg::new(Channel::parse(self.channel.as_deref()?), inst).normalised())
+    }
+}
+
+/// Lenient code: number, numeric string, `""`/null.
+#[derive(Deserialize)]
+struct Code(#[serde(deserialize_with = "d::opt_int")] Option<i64>);
+
+struct EnvVisitor;
+
+impl<'de> Visitor<'de> for EnvVisitor {
+    type Value = Envelope;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Envelope, A::Error> {
+        let mut env = Envelope::default();
+        while let Some(key) = m.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "event" => env.event = m.next_value::<Option<String>>()?,
+                "code" => env.code = m.next_value::<Option<Code>>()?.and_then(|c| c.0),
+                "msg" => env.msg = m.next_value::<Option<String>>()?,
+                "arg" => env.arg = m.next_value::<Option<ArgWire>>()?,
+                "action" => env.action = m.next_value::<Option<String>>()?,
+                "ts" => env.ts = m.next_value::<Option<Code>>()?.and_then(|c| c.0),
+                "data" => {
+                    let channel = env.arg.as_ref().and_then(|a| a.channel.as_deref());
+                    env.data = Some(match channel {
+                        Some(c) => Ok(m.next_value_seed(DataSeed(Channel::parse(c)))?),
+                        None => Err(m.next_value::<Value>()?),
+                    });
+                }
+                _ => {
+                    m.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(env)
+    }
+}
+
+impl Envelope {
+    fn into_frame(mut self) -> Result<Frame, String> {
+        if let Some(event) = self.event.take() {
+            return self.event_frame(&event);
+        }
+        let arg = self.arg.ok_or("neither event nor arg")?;
+        let sub = arg.sub().ok_or("arg without channel or instId")?;
+        let action = match self.action.as_deref() {
+            Some(a) if a.eq_ignore_ascii_case("update") => Action::Update,
+            Some(_) => Action::Snapshot,
+            None => return Err("push without action".into()),
+        };
+        let data = match self.data.ok_or("push without data")? {
+            Ok(d) => d,
+            Err(v) => DataSeed(sub.channel.clone())
+                .deserialize(v)
+                .map_err(|e| e.to_string())?,
+        };
+        Ok(Frame::Push(Push {
+            arg: sub,
+            action,
+            ts: self.ts,
+            data,
+        }))
+    }
+
+    fn event_frame(self, event: &str) -> Result<Frame, String> {
+        let arg = self.arg.as_ref().and_then(ArgWire::sub);
+        let msg = self.msg.unwrap_or_default();
+        let ev = match event {
+            "login" => ServerEvent::Login {
+                code: self.code.unwrap_or(0),
+                msg,
+            },
+            "subscribe" => ServerEvent::Subscribed(arg.ok_or("subscribe ack without arg")?),
+            "unsubscribe" => ServerEvent::Unsubscribed(arg.ok_or("unsubscribe ack without arg")?),
+            "error" => ServerEvent::Error {
+                code: self.code.unwrap_or(-1),
+                msg,
+                arg,
+            },
+            other => return Err(format!("unknown event {other:?}")),
+        };
+        Ok(Frame::Event(ev))
+    }
+}
+
+struct DataSeed(Channel);
+
+impl<'de> DeserializeSeed<'de> for DataSeed {
+    type Value = PushData;
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<PushData, D::Error> {
+        Ok(match self.0 {
+            Channel::Ticker => PushData::Ticker(Vec::deserialize(de)?),
+            Channel::Books | Channel::Books1 | Channel::Books5 | Channel::Books15 => {
+                PushData::Book(Vec::deserialize(de)?)
+            }
+            Channel::Trade => PushData::Trade(Vec::deserialize(de)?),
+            Channel::Candle(_) => PushData::Candle(Vec::deserialize(de)?),
+            Channel::Account => PushData::Account(Vec::deserialize(de)?),
+            Channel::Positions => PushData::Positions(Vec::deserialize(de)?),
+            Channel::Orders => PushData::Orders(Vec::deserialize(de)?),
+            Channel::OrdersAlgo => PushData::AlgoOrders(Vec::deserialize(de)?),
+            Channel::Fill => PushData::Fills(Vec::deserialize(de)?),
+            Channel::Other(c) => return Err(de::Error::custom(format!("unknown channel {c:?}"))),
+        })
+    }
+}

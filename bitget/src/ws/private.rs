@@ -1,0 +1,286 @@
+//! Typed private push elements (§7.8): account, positions, orders (with the latest fill),
+//! orders-algo and fill. Tolerant where Bitget is inconsistent (`canceled`/`cancelled`,
+//! `T`/`taker`, `yes`/`YES`, numbers as strings or numbers, `""` as none).
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use crate::models::de as d;
+use crate::models::{
+    HoldSide, MarginMode, OrderState, OrderType, PlanStatus, PosMode, PosSide, Price, Side, Size,
+    TradeScope, TradeSide, TriggerType,
+};
+
+/// One `account` element.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountPush {
+    /// Margin coin.
+    pub margin_coin: String,
+    /// Locked.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub frozen: Option<Decimal>,
+    /// Available.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub available: Option<Decimal>,
+    /// Available to open positions.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub max_open_pos_available: Option<Decimal>,
+    /// Transferable out.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub max_transfer_out: Option<Decimal>,
+    /// Equity.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub equity: Option<Decimal>,
+    /// Equity in USDT.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub usdt_equity: Option<Decimal>,
+    /// Unrealised PnL.
+    #[serde(default, rename = "unrealizedPL", deserialize_with = "d::opt_dec")]
+    pub unrealized_pl: Option<Decimal>,
+}
+
+/// One `positions` element (a push is the full current set; missing = closed).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PositionPush {
+    /// Position id.
+    #[serde(default, deserialize_with = "d::opt_str")]
+    pub pos_id: Option<String>,
+    /// Symbol.
+    pub inst_id: String,
+    /// Side held.
+    #[serde(deserialize_with = "d::enum_req")]
+    pub hold_side: HoldSide,
+    /// Margin mode.
+    #[serde(default, deserialize_with = "d::opt_enum")]
+    pub margin_mode: Option<MarginMode>,
+    /// Position mode.
+    #[serde(default, deserialize_with = "d::opt_enum")]
+    pub pos_mode: Option<PosMode>,
+    /// Size (`0` = closed).
+    #[serde(deserialize_with = "d::dec")]
+    pub total: Size,
+    /// Size not locked by close orders.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub available: Option<Size>,
+    /// Margin.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub margin_size: Option<Decimal>,
+    /// Average entry.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub open_price_avg: Option<Price>,
+    /// Leverage (number or string).
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub leverage: Option<Decimal>,
+    /// Unrealised PnL.
+    #[serde(default, rename = "unrealizedPL", deserialize_with = "d::opt_dec")]
+    pub unrealized_pl: Option<Decimal>,
+    /// Realised PnL.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub achieved_profits: Option<Decimal>,
+    /// Estimated liquidation price.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub liquidation_price: Option<Price>,
+    /// Mark price.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub mark_price: Option<Price>,
+    /// Update time (ms).
+    #[serde(default, deserialize_with = "d::opt_int")]
+    pub u_time: Option<i64>,
+}
+
+/// The latest fill carried by an `orders` push caused by a fill.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LatestFill {
+    /// Trade id.
+    pub trade_id: String,
+    /// Fill price.
+    pub price: Price,
+    /// This fill's size.
+    pub size: Size,
+    /// Fill time (ms).
+    pub time: Option<i64>,
+    /// This fill's fee (negative = paid).
+    pub fee: Option<Decimal>,
+    /// Maker or taker (`M`/`T`).
+    pub scope: Option<TradeScope>,
+}
+
+/// One `orders` element.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderPush {
+    /// Exchange id.
+    #[serde(deserialize_with = "d::id")]
+    pub order_id: String,
+    /// Our id.
+    #[serde(default, deserialize_with = "d::opt_str")]
+    pub client_oid: Option<String>,
+    /// Symbol.
+    pub inst_id: String,
+    /// Limit price (`0` for market orders).
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub price: Option<Price>,
+    /// Original size.
+    #[serde(deserialize_with = "d::dec")]
+    pub size: Size,
+    /// Order type.
+    #[serde(default, deserialize_with = "d::opt_enum")]
+    pub order_type: Option<OrderType>,
+    /// Side.
+    #[serde(deserialize_with = "d::enum_req")]
+    pub side: Side,
+    /// `long`/`short`/`net`.
+    #[serde(default, deserialize_with = "d::opt_enum")]
+    pub pos_side: Option<PosSide>,
+    /// Trade side.
+    #[serde(default, deserialize_with = "d::opt_enum")]
+    pub trade_side: Option<TradeSide>,
+    /// `yes`/`no`.
+    #[serde(default, deserialize_with = "d::opt_yes_no")]
+    pub reduce_only: Option<bool>,
+    /// Status (`canceled`, `cancelled` accepted).
+    #[serde(deserialize_with = "d::enum_req")]
+    pub status: OrderState,
+    /// Cumulative filled size.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub acc_base_volume: Option<Size>,
+    /// Average fill price (`0` when none).
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub price_avg: Option<Price>,
+    /// Realised PnL.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub pnl: Option<Decimal>,
+    /// Cancel reason.
+    #[serde(default, deserialize_with = "d::opt_str")]
+    pub cancel_reason: Option<String>,
+    /// Latest fill id (fill pushes only).
+    #[serde(default, deserialize_with = "d::opt_str")]
+    trade_id: Option<String>,
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    fill_price: Option<Price>,
+    /// On fill pushes: this fill's size.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    base_volume: Option<Size>,
+    #[serde(default, deserialize_with = "d::opt_int")]
+    fill_time: Option<i64>,
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    fill_fee: Option<Decimal>,
+    #[serde(default, deserialize_with = "d::opt_enum")]
+    trade_scope: Option<TradeScope>,
+    /// Creation time (ms).
+    #[serde(default, deserialize_with = "d::opt_int")]
+    pub c_time: Option<i64>,
+    /// Update time (ms).
+    #[serde(default, deserialize_with = "d::opt_int")]
+    pub u_time: Option<i64>,
+}
+
+impl OrderPush {
+    /// The fill that caused this push, when it was caused by one.
+    pub fn latest_fill(&self) -> Option<LatestFill> {
+        Some(LatestFill {
+            trade_id: self.trade_id.clone()?,
+            price: self.fill_price?,
+            size: self.base_volume?,
+            time: self.fill_time,
+            fee: self.fill_fee,
+            scope: self.trade_scope,
+        })
+    }
+}
+
+/// One `orders-algo` element (plan and TP/SL orders).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlgoOrderPush {
+    /// Exchange id.
+    #[serde(deserialize_with = "d::id")]
+    pub order_id: String,
+    /// Our id.
+    #[serde(default, deserialize_with = "d::opt_str")]
+    pub client_oid: Option<String>,
+    /// Symbol.
+    pub inst_id: String,
+    /// `pl`, `tp`, `sl`, `ptp`, `psl`, `track`, `mtpsl`.
+    #[serde(default, deserialize_with = "d::opt_str")]
+    pub plan_type: Option<String>,
+    /// Trigger price.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub trigger_price: Option<Price>,
+    /// Trigger price type.
+    #[serde(default, deserialize_with = "d::opt_enum")]
+    pub trigger_type: Option<TriggerType>,
+    /// Execution price (`0`: market).
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub price: Option<Price>,
+    /// Size (may be `0` for whole-position TP/SL).
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub size: Option<Size>,
+    /// Side.
+    #[serde(default, deserialize_with = "d::opt_enum")]
+    pub side: Option<Side>,
+    /// Position side.
+    #[serde(default, deserialize_with = "d::opt_enum")]
+    pub pos_side: Option<PosSide>,
+    /// `live`, `executing`, `executed`, `fail_execute`, `cancelled`.
+    #[serde(deserialize_with = "d::enum_req")]
+    pub status: PlanStatus,
+    /// Update time (ms).
+    #[serde(default, deserialize_with = "d::opt_int")]
+    pub u_time: Option<i64>,
+}
+
+/// Fee detail of a `fill` element.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FillFee {
+    /// Fee coin.
+    #[serde(default, deserialize_with = "d::opt_str")]
+    pub fee_coin: Option<String>,
+    /// Total fee (negative = paid).
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub total_fee: Option<Decimal>,
+}
+
+/// One `fill` element (own trade).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FillPush {
+    /// Order id.
+    #[serde(deserialize_with = "d::id")]
+    pub order_id: String,
+    /// Our id.
+    #[serde(default, deserialize_with = "d::opt_str")]
+    pub client_oid: Option<String>,
+    /// Trade id.
+    #[serde(deserialize_with = "d::id")]
+    pub trade_id: String,
+    /// Symbol.
+    pub symbol: String,
+    /// Economic side.
+    #[serde(deserialize_with = "d::enum_req")]
+    pub side: Side,
+    /// Fill price.
+    #[serde(deserialize_with = "d::dec")]
+    pub price: Price,
+    /// Fill size.
+    #[serde(deserialize_with = "d::dec")]
+    pub base_volume: Size,
+    /// Realised PnL.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub profit: Option<Decimal>,
+    /// Trade side.
+    #[serde(default, deserialize_with = "d::opt_enum")]
+    pub trade_side: Option<TradeSide>,
+    /// `taker`/`maker`.
+    #[serde(default, deserialize_with = "d::opt_enum")]
+    pub trade_scope: Option<TradeScope>,
+    /// Fees.
+    #[serde(default, deserialize_with = "d::null_vec")]
+    pub fee_detail: Vec<FillFee>,
+    /// Time (ms).
+    #[serde(default, deserialize_with = "d::opt_int")]
+    pub c_time: Option<i64>,
+}
