@@ -1,0 +1,144 @@
+//! AccountSync: periodic REST reconciliation of balance, positions, open orders and TP/SL
+//! plans. The exchange is the source of truth; a failed read is never taken for "flat" or
+//! "no orders" — nothing is published until a complete read succeeds.
+
+use crate::events::{AccountSnapshot, Heartbeat, PositionView};
+use actix::prelude::*;
+use rust_decimal::Decimal;
+use std::time::Duration;
+use tokio::time::Instant;
+use viper_bitget::models::{HoldSide, OrderListQuery, PlanListQuery, PlanType};
+use viper_bitget::{Error, RestClient};
+
+/// Where snapshots go.
+#[derive(Clone, Default)]
+pub struct SnapshotSinks {
+    /// Receivers of every snapshot.
+    pub snapshots: Vec<Recipient<AccountSnapshot>>,
+    /// Heartbeat receiver.
+    pub heartbeat: Option<Recipient<Heartbeat>>,
+}
+
+/// The account-sync actor.
+pub struct AccountSync {
+    rest: RestClient,
+    every: Duration,
+    sinks: SnapshotSinks,
+    busy: bool,
+}
+
+impl AccountSync {
+    /// Reads every `every`.
+    pub fn new(rest: RestClient, every: Duration, sinks: SnapshotSinks) -> Self {
+        Self {
+            rest,
+            every,
+            sinks,
+            busy: false,
+        }
+    }
+}
+
+/// Reads the whole account now.
+pub async fn read_account(rest: &RestClient) -> Result<AccountSnapshot, Error> {
+    let accounts = rest.accounts().await?;
+    let usdt = accounts
+        .iter()
+        .find(|a| a.margin_coin.eq_ignore_ascii_case("USDT"));
+    let (equity, available) = usdt
+        .map(|a| (a.account_equity, a.available))
+        .unwrap_or_default();
+    let positions = rest.all_positions().await?;
+    let orders = rest.orders_pending(&OrderListQuery::default()).await?;
+    let plans = rest
+        .orders_plan_pending(&PlanListQuery {
+            plan_type: PlanType::ProfitLoss,
+            symbol: None,
+            order: None,
+            plan_status: None,
+            id_less_than: None,
+            limit: None,
+        })
+        .await?;
+    let positions = positions
+        .into_iter()
+        .filter(|p| p.total.0 > Decimal::ZERO)
+        .map(|p| PositionView {
+            long: matches!(p.hold_side, HoldSide::Long | HoldSide::Buy),
+            size: p.total.0,
+            entry: p.open_price_avg.0,
+            margin: p.margin_size.unwrap_or_default(),
+            leverage: p.leverage,
+            stop_loss: p.stop_loss.map(|x| x.0),
+            take_profit: p.take_profit.map(|x| x.0),
+            symbol: p.symbol,
+        })
+        .collect();
+    Ok(AccountSnapshot {
+        equity,
+        available,
+        positions,
+        open_orders: orders
+            .entrusted_list
+            .into_iter()
+            .map(|o| (o.symbol, o.client_oid, o.order_id))
+            .collect(),
+        tpsl_plans: plans
+            .entrusted_list
+            .into_iter()
+            .map(|p| (p.symbol, p.plan_type.to_string(), p.trigger_price.0))
+            .collect(),
+        at: Instant::now(),
+    })
+}
+
+impl Actor for AccountSync {
+    type Context = Context<Self>;
+    fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.notify(Poll);
+        ctx.run_interval(self.every, |_, ctx| ctx.notify(Poll));
+    }
+}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+struct Poll;
+
+impl Handler<Poll> for AccountSync {
+    type Result = ResponseActFuture<Self, ()>;
+    fn handle(&mut self, _: Poll, _: &mut Self::Context) -> Self::Result {
+        if self.busy {
+            return Box::pin(fut::ready(()));
+        }
+        self.busy = true;
+        let rest = self.rest.clone();
+        Box::pin(async move { read_account(&rest).await }.into_actor(self).map(|res, act, _| {
+            act.busy = false;
+            match res {
+                Ok(snap) => {
+                    metrics::gauge!("viper_equity_usdt").set(decimal_f64(snap.equity));
+                    metrics::gauge!("viper_positions_open").set(snap.positions.len() as f64);
+                    metrics::gauge!("viper_margin_in_use_usdt").set(decimal_f64(snap.positions.iter().map(|p| p.margin).sum()));
+                    for s in &act.sinks.snapshots {
+                        if let Err(e) = s.try_send(snap.clone()) {
+                            tracing::warn!(actor = "account_sync", error = %e, "snapshot not delivered");
+                        }
+                    }
+                    if let Some(h) = &act.sinks.heartbeat {
+                        let _ = h.try_send(Heartbeat { actor: "account_sync" });
+                    }
+                }
+                Err(e) => {
+                    metrics::counter!("viper_account_sync_failures_total", "class" => e.class()).increment(1);
+                    tracing::warn!(actor = "account_sync", error = %e, "account read failed; keeping the last snapshot");
+                }
+            }
+        }))
+    }
+}
+
+/// A statistic for metrics (never used for money decisions).
+pub fn decimal_f64(d: Decimal) -> f64 {
+    use rust_decimal::prelude::ToPrimitive;
+    d.to_f64().unwrap_or(0.0)
+}

@@ -1,0 +1,133 @@
+//! Messages that fan out to several actors: market ticks, account snapshots, heartbeats,
+//! trading-state changes. Messages an actor handles alone live beside its handlers.
+
+use actix::Message;
+use rust_decimal::Decimal;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// Where a market tick came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedSource {
+    /// The public WebSocket.
+    WebSocket,
+    /// REST polling of `tickers` (fallback while the socket is down or stale).
+    RestPoll,
+}
+
+/// Best prices of one symbol at one moment.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct MarketTick {
+    /// Symbol.
+    pub symbol: String,
+    /// Last traded price.
+    pub last: Decimal,
+    /// Best bid.
+    pub bid: Option<Decimal>,
+    /// Best ask.
+    pub ask: Option<Decimal>,
+    /// Mark price.
+    pub mark: Option<Decimal>,
+    /// Exchange timestamp, ms.
+    pub exchange_ts_ms: i64,
+    /// When the feed received it.
+    pub received: Instant,
+    /// Which path delivered it.
+    pub source: FeedSource,
+}
+
+impl MarketTick {
+    /// How old the data is now.
+    pub fn age(&self) -> Duration {
+        self.received.elapsed()
+    }
+}
+
+/// One open position as the exchange reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PositionView {
+    /// Symbol.
+    pub symbol: String,
+    /// True for long.
+    pub long: bool,
+    /// Size (base coin).
+    pub size: Decimal,
+    /// Average entry.
+    pub entry: Decimal,
+    /// Margin held.
+    pub margin: Decimal,
+    /// Leverage.
+    pub leverage: Decimal,
+    /// Position stop-loss trigger, if any.
+    pub stop_loss: Option<Decimal>,
+    /// Position take-profit trigger, if any.
+    pub take_profit: Option<Decimal>,
+}
+
+/// The exchange's view of the account, read by REST (the source of truth).
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct AccountSnapshot {
+    /// Equity (balance + unrealised PnL).
+    pub equity: Decimal,
+    /// Available to open.
+    pub available: Decimal,
+    /// Open positions.
+    pub positions: Vec<PositionView>,
+    /// Open normal orders: (symbol, clientOid, orderId).
+    pub open_orders: Vec<(String, Option<String>, String)>,
+    /// Live TP/SL plans: (symbol, planType, triggerPrice).
+    pub tpsl_plans: Vec<(String, String, Decimal)>,
+    /// When it was read.
+    pub at: Instant,
+}
+
+/// An actor says it is alive.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct Heartbeat {
+    /// Actor name.
+    pub actor: &'static str,
+}
+
+/// What trading may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TradingState {
+    /// Normal trading.
+    Active,
+    /// Only orders that reduce exposure.
+    Reducing,
+    /// No new orders; cancels and protective orders only.
+    Halted,
+}
+
+impl TradingState {
+    /// Stable text form (journal, metrics, logs).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TradingState::Active => "active",
+            TradingState::Reducing => "reducing",
+            TradingState::Halted => "halted",
+        }
+    }
+    /// Parses the text form.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(TradingState::Active),
+            "reducing" => Some(TradingState::Reducing),
+            "halted" => Some(TradingState::Halted),
+            _ => None,
+        }
+    }
+}
+
+/// The trading state changed.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct TradingStateChanged {
+    /// New state.
+    pub state: TradingState,
+    /// Why.
+    pub reason: String,
+}

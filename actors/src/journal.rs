@@ -1,0 +1,427 @@
+//! The durable journal: every order intent is written, with its clientOid, before it is sent;
+//! each state change after. SQLite in WAL mode in the data directory. A journal from a newer
+//! version or a corrupt file is refused with a clear error; nothing is overwritten.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::{Path, PathBuf};
+
+/// Schema version this build writes and reads.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Where an order is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderPhase {
+    /// Written, not yet sent.
+    Intent,
+    /// Being sent.
+    Sent,
+    /// The exchange acknowledged it.
+    Acknowledged,
+    /// The create's outcome is unknown (timeout, reset): settle by clientOid, never resend.
+    Unknown,
+    /// Resting on the book.
+    Live,
+    /// Fully filled.
+    Filled,
+    /// Cancelled (possibly after partial fills).
+    Cancelled,
+    /// Refused, or never found after settling.
+    Rejected,
+}
+
+impl OrderPhase {
+    /// Text form stored in the journal.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderPhase::Intent => "intent",
+            OrderPhase::Sent => "sent",
+            OrderPhase::Acknowledged => "acknowledged",
+            OrderPhase::Unknown => "unknown",
+            OrderPhase::Live => "live",
+            OrderPhase::Filled => "filled",
+            OrderPhase::Cancelled => "cancelled",
+            OrderPhase::Rejected => "rejected",
+        }
+    }
+    fn parse(s: &str) -> Option<Self> {
+        [
+            OrderPhase::Intent,
+            OrderPhase::Sent,
+            OrderPhase::Acknowledged,
+            OrderPhase::Unknown,
+            OrderPhase::Live,
+            OrderPhase::Filled,
+            OrderPhase::Cancelled,
+            OrderPhase::Rejected,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == s)
+    }
+    /// True once nothing more can happen to the order.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            OrderPhase::Filled | OrderPhase::Cancelled | OrderPhase::Rejected
+        )
+    }
+}
+
+/// One journaled order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JournalOrder {
+    /// Our id.
+    pub client_oid: String,
+    /// Symbol.
+    pub symbol: String,
+    /// `buy` / `sell`.
+    pub direction: String,
+    /// Size (decimal text).
+    pub size: String,
+    /// Limit price or None (market).
+    pub price: Option<String>,
+    /// Reduce-only.
+    pub reduce_only: bool,
+    /// TP trigger.
+    pub take_profit: Option<String>,
+    /// SL trigger.
+    pub stop_loss: Option<String>,
+    /// Phase.
+    pub phase: OrderPhase,
+    /// Exchange id once known.
+    pub order_id: Option<String>,
+    /// Times the exchange said "not found" while settling.
+    pub not_found: i64,
+    /// Why it was placed.
+    pub reason: String,
+    /// Created, ms.
+    pub created_ms: i64,
+    /// Updated, ms.
+    pub updated_ms: i64,
+}
+
+/// Journal failures.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    /// The directory or file cannot be used.
+    #[error("journal {path}: {message}")]
+    Open {
+        /// File.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// Written by a newer Viper.
+    #[error(
+        "journal {path} has schema version {found}, newer than this build's {SCHEMA_VERSION}: upgrade Viper or point data_dir elsewhere"
+    )]
+    NewerVersion {
+        /// File.
+        path: PathBuf,
+        /// Version found.
+        found: i64,
+    },
+    /// A query failed.
+    #[error("journal: {0}")]
+    Sql(#[from] rusqlite::Error),
+}
+
+/// The journal file.
+pub struct Journal {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Journal {
+    /// Opens (or creates) `data_dir/journal.db`, checking integrity and version.
+    pub fn open(data_dir: &Path) -> Result<Self, JournalError> {
+        let path = data_dir.join("journal.db");
+        let fail = |m: String| JournalError::Open {
+            path: path.clone(),
+            message: m,
+        };
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| fail(format!("cannot create data directory: {e}")))?;
+        let probe = data_dir.join(".viper-write-probe");
+        std::fs::write(&probe, b"ok")
+            .map_err(|e| fail(format!("data directory is not writable: {e}")))?;
+        let _ = std::fs::remove_file(&probe);
+        let conn = Connection::open(&path).map_err(|e| fail(e.to_string()))?;
+        let check: String = conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .map_err(|e| fail(format!("not a readable SQLite journal ({e})")))?;
+        if check != "ok" {
+            return Err(fail(format!("corrupt journal: {check}")));
+        }
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| fail(e.to_string()))?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(|e| fail(e.to_string()))?;
+        let j = Journal { conn, path };
+        j.migrate()?;
+        Ok(j)
+    }
+
+    fn migrate(&self) -> Result<(), JournalError> {
+        self.conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS orders (
+                client_oid TEXT PRIMARY KEY, symbol TEXT NOT NULL, direction TEXT NOT NULL,
+                size TEXT NOT NULL, price TEXT, reduce_only INTEGER NOT NULL, take_profit TEXT,
+                stop_loss TEXT, phase TEXT NOT NULL, order_id TEXT, not_found INTEGER NOT NULL DEFAULT 0,
+                reason TEXT NOT NULL, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_ms INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS transitions (id INTEGER PRIMARY KEY AUTOINCREMENT, ts_ms INTEGER NOT NULL,
+                kind TEXT NOT NULL, detail TEXT NOT NULL);",
+        )?;
+        let found: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'schema_version'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match found.map(|v| v.parse::<i64>()) {
+            None => {
+                self.conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('schema_version', ?1)",
+                    [SCHEMA_VERSION.to_string()],
+                )?;
+            }
+            Some(Ok(v)) if v > SCHEMA_VERSION => {
+                return Err(JournalError::NewerVersion {
+                    path: self.path.clone(),
+                    found: v,
+                });
+            }
+            Some(Ok(_)) => {}
+            Some(Err(_)) => {
+                return Err(JournalError::Open {
+                    path: self.path.clone(),
+                    message: "unreadable schema_version".into(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes a new order intent (before it is sent). A clientOid can be written once.
+    pub fn insert(&self, o: &JournalOrder) -> Result<(), JournalError> {
+        self.conn.execute(
+            "INSERT INTO orders (client_oid, symbol, direction, size, price, reduce_only, take_profit, stop_loss,
+                phase, order_id, not_found, reason, created_ms, updated_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            params![
+                o.client_oid,
+                o.symbol,
+                o.direction,
+                o.size,
+                o.price,
+                o.reduce_only,
+                o.take_profit,
+                o.stop_loss,
+                o.phase.as_str(),
+                o.order_id,
+                o.not_found,
+                o.reason,
+                o.created_ms,
+                o.updated_ms
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Moves an order to `phase` (and records its exchange id when known).
+    pub fn set_phase(
+        &self,
+        client_oid: &str,
+        phase: OrderPhase,
+        order_id: Option<&str>,
+        now_ms: i64,
+    ) -> Result<(), JournalError> {
+        self.conn.execute(
+            "UPDATE orders SET phase = ?2, order_id = COALESCE(?3, order_id), updated_ms = ?4 WHERE client_oid = ?1",
+            params![client_oid, phase.as_str(), order_id, now_ms],
+        )?;
+        Ok(())
+    }
+
+    /// Counts one more "not found" while settling; returns the new count.
+    pub fn bump_not_found(&self, client_oid: &str, now_ms: i64) -> Result<i64, JournalError> {
+        self.conn.execute(
+            "UPDATE orders SET not_found = not_found + 1, updated_ms = ?2 WHERE client_oid = ?1",
+            params![client_oid, now_ms],
+        )?;
+        Ok(self.conn.query_row(
+            "SELECT not_found FROM orders WHERE client_oid = ?1",
+            [client_oid],
+            |r| r.get(0),
+        )?)
+    }
+
+    fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JournalOrder> {
+        let phase: String = r.get(8)?;
+        Ok(JournalOrder {
+            client_oid: r.get(0)?,
+            symbol: r.get(1)?,
+            direction: r.get(2)?,
+            size: r.get(3)?,
+            price: r.get(4)?,
+            reduce_only: r.get(5)?,
+            take_profit: r.get(6)?,
+            stop_loss: r.get(7)?,
+            phase: OrderPhase::parse(&phase).unwrap_or(OrderPhase::Unknown),
+            order_id: r.get(9)?,
+            not_found: r.get(10)?,
+            reason: r.get(11)?,
+            created_ms: r.get(12)?,
+            updated_ms: r.get(13)?,
+        })
+    }
+
+    /// Every order not yet final, oldest first (what a restart must settle).
+    pub fn open_orders(&self) -> Result<Vec<JournalOrder>, JournalError> {
+        let mut st = self.conn.prepare(
+            "SELECT client_oid, symbol, direction, size, price, reduce_only, take_profit, stop_loss, phase, order_id,
+                not_found, reason, created_ms, updated_ms FROM orders
+             WHERE phase NOT IN ('filled', 'cancelled', 'rejected') ORDER BY created_ms, client_oid",
+        )?;
+        let rows = st
+            .query_map([], Self::row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// One order by clientOid.
+    pub fn get(&self, client_oid: &str) -> Result<Option<JournalOrder>, JournalError> {
+        let mut st = self.conn.prepare(
+            "SELECT client_oid, symbol, direction, size, price, reduce_only, take_profit, stop_loss, phase, order_id,
+                not_found, reason, created_ms, updated_ms FROM orders WHERE client_oid = ?1",
+        )?;
+        Ok(st.query_row([client_oid], Self::row).optional()?)
+    }
+
+    /// Counts orders per phase.
+    pub fn counts(&self) -> Result<Vec<(String, i64)>, JournalError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT phase, COUNT(*) FROM orders GROUP BY phase ORDER BY phase")?;
+        let rows = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Stores a state value (trading state, latch) and logs the transition.
+    pub fn set_state(
+        &self,
+        key: &str,
+        value: &str,
+        detail: &str,
+        now_ms: i64,
+    ) -> Result<(), JournalError> {
+        self.conn.execute(
+            "INSERT INTO state (key, value, updated_ms) VALUES (?1, ?2, ?3)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms",
+            params![key, value, now_ms],
+        )?;
+        self.conn.execute(
+            "INSERT INTO transitions (ts_ms, kind, detail) VALUES (?1, ?2, ?3)",
+            params![now_ms, format!("{key}={value}"), detail],
+        )?;
+        Ok(())
+    }
+
+    /// Reads a state value.
+    pub fn state(&self, key: &str) -> Result<Option<String>, JournalError> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM state WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(oid: &str, t: i64) -> JournalOrder {
+        JournalOrder {
+            client_oid: oid.into(),
+            symbol: "BTCUSDT".into(),
+            direction: "buy".into(),
+            size: "0.001".into(),
+            price: None,
+            reduce_only: false,
+            take_profit: Some("70000".into()),
+            stop_loss: Some("60000".into()),
+            phase: OrderPhase::Intent,
+            order_id: None,
+            not_found: 0,
+            reason: "test".into(),
+            created_ms: t,
+            updated_ms: t,
+        }
+    }
+
+    #[test]
+    fn survives_reopen_and_tracks_phases() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let j = Journal::open(dir.path()).unwrap();
+            j.insert(&order("a", 1)).unwrap();
+            j.insert(&order("b", 2)).unwrap();
+            assert!(
+                j.insert(&order("a", 3)).is_err(),
+                "a clientOid is written once"
+            );
+            j.set_phase("a", OrderPhase::Unknown, None, 5).unwrap();
+            j.set_phase("b", OrderPhase::Filled, Some("123"), 6)
+                .unwrap();
+            assert_eq!(j.bump_not_found("a", 7).unwrap(), 1);
+            j.set_state("trading", "halted", "test", 8).unwrap();
+        }
+        let j = Journal::open(dir.path()).unwrap();
+        let open = j.open_orders().unwrap();
+        assert_eq!(open.len(), 1);
+        assert_eq!(
+            (
+                open[0].client_oid.as_str(),
+                open[0].phase,
+                open[0].not_found
+            ),
+            ("a", OrderPhase::Unknown, 1)
+        );
+        assert_eq!(
+            j.get("b").unwrap().unwrap().order_id.as_deref(),
+            Some("123")
+        );
+        assert_eq!(j.state("trading").unwrap().as_deref(), Some("halted"));
+    }
+
+    #[test]
+    fn refuses_newer_versions_and_garbage() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let j = Journal::open(dir.path()).unwrap();
+            j.conn
+                .execute(
+                    "UPDATE meta SET value = '99' WHERE key = 'schema_version'",
+                    [],
+                )
+                .unwrap();
+        }
+        let err = Journal::open(dir.path()).err().unwrap().to_string();
+        assert!(err.contains("newer"), "{err}");
+        let junk = tempfile::tempdir().unwrap();
+        std::fs::write(
+            junk.path().join("journal.db"),
+            b"this is not sqlite at all, not even close........",
+        )
+        .unwrap();
+        let err = Journal::open(junk.path()).err().unwrap().to_string();
+        assert!(err.contains("journal"), "{err}");
+    }
+}

@@ -1,0 +1,15 @@
+//! viper-actors: the bot's supervised actors — MarketFeed, AccountSync, RiskManager,
+//! OrderRouter (with its durable journal), HealthMonitor — the strategy host, and the
+//! watchdog that restarts a feed or REST actor that stops or panics.
+
+pub mod account_sync;
+pub mod events;
+pub mod health_monitor;
+pub mod intent;
+pub mod journal;
+pub mod market_feed;
+pub mod order_router;
+pub mod risk_manager;
+pub mod strategy;
+pub mod supervisor;
+pub mod trader;

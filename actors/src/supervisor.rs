@@ -1,0 +1,169 @@
+//! Supervision that covers both ways an actor dies: it stops, or a handler panics (actix's
+//! own `Supervisor` only sees the first). A watchdog polls the address; when it is gone the
+//! actor is rebuilt by its factory — recovery, not resume: a fresh instance resubscribes and
+//! re-reads — after exponential backoff with jitter. Repeated crashes escalate.
+
+use actix::prelude::*;
+use rand::RngExt;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// A supervised actor restarted (or gave up).
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct Restarted {
+    /// Which actor.
+    pub actor: &'static str,
+    /// Restarts so far.
+    pub count: u32,
+    /// True when the restart budget is exhausted (trading must halt).
+    pub escalated: bool,
+}
+
+/// Backoff and escalation settings.
+#[derive(Debug, Clone)]
+pub struct RestartPolicy {
+    /// First delay.
+    pub initial: Duration,
+    /// Largest delay.
+    pub max: Duration,
+    /// Crashes within `window` that escalate.
+    pub escalate_after: u32,
+    /// Window for counting crashes.
+    pub window: Duration,
+}
+
+impl Default for RestartPolicy {
+    fn default() -> Self {
+        Self {
+            initial: Duration::from_millis(200),
+            max: Duration::from_secs(30),
+            escalate_after: 5,
+            window: Duration::from_secs(300),
+        }
+    }
+}
+
+impl RestartPolicy {
+    /// Delay before restart number `n` (0-based): exponential, capped, with ±50 % jitter.
+    pub fn delay(&self, n: u32, jitter: f64) -> Duration {
+        let base = self.initial.saturating_mul(1u32 << n.min(16)).min(self.max);
+        base.mul_f64(0.5 + jitter.clamp(0.0, 1.0))
+    }
+}
+
+/// Watches one actor and rebuilds it when it dies.
+pub struct Watchdog<A: Actor<Context = Context<A>>> {
+    name: &'static str,
+    factory: Box<dyn Fn() -> Addr<A>>,
+    addr: Addr<A>,
+    policy: RestartPolicy,
+    crashes: Vec<Instant>,
+    restarts: u32,
+    pending: bool,
+    notify: Vec<Recipient<Restarted>>,
+}
+
+impl<A: Actor<Context = Context<A>>> Watchdog<A> {
+    /// Starts the actor through `factory` and watches it.
+    pub fn new(
+        name: &'static str,
+        factory: impl Fn() -> Addr<A> + 'static,
+        policy: RestartPolicy,
+        notify: Vec<Recipient<Restarted>>,
+    ) -> Self {
+        let addr = factory();
+        Self {
+            name,
+            factory: Box::new(factory),
+            addr,
+            policy,
+            crashes: Vec::new(),
+            restarts: 0,
+            pending: false,
+            notify,
+        }
+    }
+}
+
+/// The current address of the watched actor.
+#[derive(Message)]
+#[rtype(result = "Addr<A>")]
+pub struct CurrentAddr<A: Actor>(std::marker::PhantomData<A>);
+
+impl<A: Actor> Default for CurrentAddr<A> {
+    fn default() -> Self {
+        Self(std::marker::PhantomData)
+    }
+}
+
+impl<A: Actor<Context = Context<A>>> Handler<CurrentAddr<A>> for Watchdog<A> {
+    type Result = MessageResult<CurrentAddr<A>>;
+    fn handle(&mut self, _: CurrentAddr<A>, _: &mut Self::Context) -> Self::Result {
+        MessageResult(self.addr.clone())
+    }
+}
+
+impl<A: Actor<Context = Context<A>>> Actor for Watchdog<A> {
+    type Context = Context<Self>;
+    fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.run_interval(Duration::from_millis(100), |act, ctx| act.check(ctx));
+    }
+}
+
+impl<A: Actor<Context = Context<A>>> Watchdog<A> {
+    fn check(&mut self, ctx: &mut Context<Self>) {
+        if self.pending || self.addr.connected() {
+            return;
+        }
+        let now = Instant::now();
+        self.crashes
+            .retain(|t| now.duration_since(*t) < self.policy.window);
+        self.crashes.push(now);
+        let n = self.crashes.len() as u32 - 1;
+        let escalated = self.crashes.len() as u32 >= self.policy.escalate_after;
+        let delay = self.policy.delay(n, rand::rng().random_range(0.0..1.0));
+        tracing::error!(
+            actor = self.name,
+            crashes = self.crashes.len(),
+            ?delay,
+            escalated,
+            "actor died; restarting after backoff"
+        );
+        metrics::counter!("viper_actor_restarts_total", "actor" => self.name).increment(1);
+        self.pending = true;
+        ctx.run_later(delay, move |act, _| {
+            act.addr = (act.factory)();
+            act.restarts += 1;
+            act.pending = false;
+            let msg = Restarted {
+                actor: act.name,
+                count: act.restarts,
+                escalated,
+            };
+            for r in &act.notify {
+                let _ = r.try_send(msg.clone());
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_caps_and_jitters_within_half() {
+        let p = RestartPolicy {
+            initial: Duration::from_millis(100),
+            max: Duration::from_secs(2),
+            escalate_after: 3,
+            window: Duration::from_secs(60),
+        };
+        assert_eq!(p.delay(0, 0.5), Duration::from_millis(100));
+        assert_eq!(p.delay(3, 0.5), Duration::from_millis(800));
+        assert_eq!(p.delay(10, 0.5), Duration::from_secs(2));
+        assert_eq!(p.delay(2, 0.0), Duration::from_millis(200));
+        assert_eq!(p.delay(2, 1.0), Duration::from_millis(600));
+    }
+}
