@@ -4,6 +4,7 @@
 
 pub mod account_sync;
 pub mod events;
+pub mod guard;
 pub mod health_monitor;
 pub mod intent;
 pub mod journal;

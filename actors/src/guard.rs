@@ -1,0 +1,213 @@
+//! The stop-loss guard: every open position must have an exchange-side stop-loss. On each
+//! account snapshot, a position without one (adopted from outside the bot, or whose stop was
+//! removed) gets a position stop-loss placed at once; if that cannot be done within a bound,
+//! the position is closed at market. The time each position spent unprotected is exported.
+
+use crate::events::{AccountSnapshot, PositionView};
+use actix::prelude::*;
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+use std::time::Duration;
+use tokio::time::Instant;
+use viper_bitget::RestClient;
+use viper_bitget::models::{
+    HoldSide, PlacePosTpslRequest, PosMode, Price, ProductType, TriggerType,
+};
+
+/// Guard settings.
+#[derive(Debug, Clone)]
+pub struct GuardConfig {
+    /// Stop distance for a position that has none, fraction of entry (0.004 = 0.4 %).
+    pub stop_distance: Decimal,
+    /// Price tick per symbol (stops are rounded to it).
+    pub ticks: HashMap<String, Decimal>,
+    /// Position mode (decides `holdSide`).
+    pub pos_mode: PosMode,
+    /// A fresh position may lack its stop this long (presets attach on fill) before acting.
+    pub grace: Duration,
+    /// After this long unprotected, close the position instead.
+    pub close_after: Duration,
+}
+
+/// Counters of what the guard did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GuardStats {
+    /// Stops placed.
+    pub placed: u64,
+    /// Positions closed because no stop could be placed.
+    pub closed: u64,
+    /// Failed attempts.
+    pub failures: u64,
+}
+
+/// Ask for the counters.
+#[derive(Debug, Message)]
+#[rtype(result = "GuardStats")]
+pub struct GetGuardStats;
+
+/// The guard actor.
+pub struct StopLossGuard {
+    rest: RestClient,
+    cfg: GuardConfig,
+    unprotected_since: HashMap<(String, bool), Instant>,
+    busy: bool,
+    stats: GuardStats,
+}
+
+impl StopLossGuard {
+    /// New guard.
+    pub fn new(rest: RestClient, cfg: GuardConfig) -> Self {
+        Self {
+            rest,
+            cfg,
+            unprotected_since: HashMap::new(),
+            busy: false,
+            stats: GuardStats::default(),
+        }
+    }
+
+    fn stop_price(&self, p: &PositionView) -> Decimal {
+        let tick = self
+            .cfg
+            .ticks
+            .get(&p.symbol)
+            .copied()
+            .unwrap_or(Decimal::ZERO);
+        let raw = if p.long {
+            p.entry * (Decimal::ONE - self.cfg.stop_distance)
+        } else {
+            p.entry * (Decimal::ONE + self.cfg.stop_distance)
+        };
+        if tick.is_zero() {
+            raw
+        } else {
+            (raw / tick).round() * tick
+        }
+    }
+
+    fn hold_side(&self, long: bool) -> HoldSide {
+        match (self.cfg.pos_mode, long) {
+            (PosMode::Hedge, true) => HoldSide::Long,
+            (PosMode::Hedge, false) => HoldSide::Short,
+            (_, true) => HoldSide::Buy,
+            (_, false) => HoldSide::Sell,
+        }
+    }
+}
+
+impl Actor for StopLossGuard {
+    type Context = Context<Self>;
+}
+
+enum Action {
+    Protect(PositionView, Decimal, HoldSide),
+    Close(PositionView),
+}
+
+impl Handler<AccountSnapshot> for StopLossGuard {
+    type Result = ResponseActFuture<Self, ()>;
+    fn handle(&mut self, snap: AccountSnapshot, _: &mut Self::Context) -> Self::Result {
+        let now = Instant::now();
+        let mut actions = Vec::new();
+        let has_plan = |s: &str| {
+            snap.tpsl_plans
+                .iter()
+                .any(|(sym, kind, _)| sym == s && (kind == "pos_loss" || kind == "loss_plan"))
+        };
+        let live: Vec<(String, bool)> = snap
+            .positions
+            .iter()
+            .map(|p| (p.symbol.clone(), p.long))
+            .collect();
+        self.unprotected_since.retain(|k, _| live.contains(k));
+        for p in &snap.positions {
+            let key = (p.symbol.clone(), p.long);
+            if p.stop_loss.is_some() || has_plan(&p.symbol) {
+                if let Some(since) = self.unprotected_since.remove(&key) {
+                    metrics::histogram!("viper_unprotected_position_seconds")
+                        .record(since.elapsed().as_secs_f64());
+                }
+                continue;
+            }
+            let since = *self.unprotected_since.entry(key).or_insert(snap.at);
+            let gone = now.duration_since(since);
+            if gone >= self.cfg.close_after {
+                actions.push(Action::Close(p.clone()));
+            } else if gone >= self.cfg.grace {
+                actions.push(Action::Protect(
+                    p.clone(),
+                    self.stop_price(p),
+                    self.hold_side(p.long),
+                ));
+            }
+        }
+        metrics::gauge!("viper_unprotected_positions").set(self.unprotected_since.len() as f64);
+        if actions.is_empty() || self.busy {
+            return Box::pin(fut::ready(()));
+        }
+        self.busy = true;
+        let rest = self.rest.clone();
+        Box::pin(
+            async move { run(rest, actions).await }
+                .into_actor(self)
+                .map(|res, act, _| {
+                    act.busy = false;
+                    act.stats.placed += res.0;
+                    act.stats.closed += res.1;
+                    act.stats.failures += res.2;
+                }),
+        )
+    }
+}
+
+async fn run(rest: RestClient, actions: Vec<Action>) -> (u64, u64, u64) {
+    let (mut placed, mut closed, mut failed) = (0, 0, 0);
+    for a in actions {
+        match a {
+            Action::Protect(p, stop, hold_side) => {
+                let req = PlacePosTpslRequest {
+                    margin_coin: "USDT".into(),
+                    product_type: ProductType::UsdtFutures,
+                    symbol: p.symbol.clone(),
+                    hold_side,
+                    stop_surplus_trigger_price: None,
+                    stop_surplus_trigger_type: None,
+                    stop_surplus_execute_price: None,
+                    stop_loss_trigger_price: Some(Price(stop)),
+                    stop_loss_trigger_type: Some(TriggerType::MarkPrice),
+                    stop_loss_execute_price: None,
+                    stop_surplus_client_oid: None,
+                    stop_loss_client_oid: None,
+                };
+                match rest.place_pos_tpsl(&req).await {
+                    Ok(_) => {
+                        placed += 1;
+                        tracing::warn!(actor = "stop_loss_guard", symbol = %p.symbol, %stop, "position had no stop-loss; placed one");
+                    }
+                    Err(e) => {
+                        failed += 1;
+                        tracing::error!(actor = "stop_loss_guard", symbol = %p.symbol, error = %e, "cannot place stop-loss");
+                    }
+                }
+            }
+            Action::Close(p) => match rest.close_positions(Some(&p.symbol), None).await {
+                Ok(_) => {
+                    closed += 1;
+                    tracing::error!(actor = "stop_loss_guard", symbol = %p.symbol, "no stop-loss could be placed in time; position closed");
+                }
+                Err(e) => {
+                    failed += 1;
+                    tracing::error!(actor = "stop_loss_guard", symbol = %p.symbol, error = %e, "closing an unprotected position failed");
+                }
+            },
+        }
+    }
+    (placed, closed, failed)
+}
+
+impl Handler<GetGuardStats> for StopLossGuard {
+    type Result = MessageResult<GetGuardStats>;
+    fn handle(&mut self, _: GetGuardStats, _: &mut Self::Context) -> Self::Result {
+        MessageResult(self.stats.clone())
+    }
+}

@@ -1,0 +1,265 @@
+//! The bot's configuration: TOML with unknown keys refused, explicit defaults, and a
+//! validation that reports every problem at once, each naming its key. Secrets never come
+//! from this file: credentials are read from the environment.
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The whole bot configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BotConfig {
+    /// `paper` (embedded simulator), `demo` (Bitget demo trading) or `live`.
+    pub mode: String,
+    /// Symbols to trade.
+    pub symbols: Vec<String>,
+    /// Where the journal lives.
+    pub data_dir: PathBuf,
+    /// Exchange endpoints.
+    pub exchange: ExchangeConfig,
+    /// Capital limits.
+    pub risk: RiskConfig,
+    /// The default strategy.
+    pub strategy: StrategyConfig,
+    /// Polling intervals.
+    pub intervals: IntervalConfig,
+}
+
+/// Exchange endpoints and account modes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExchangeConfig {
+    /// REST base URL; empty = Bitget's (`https://api.bitget.com`).
+    pub rest_url: String,
+    /// Position mode the bot expects: `one_way_mode` or `hedge_mode`.
+    pub position_mode: String,
+    /// Margin mode for every symbol: `crossed` or `isolated`.
+    pub margin_mode: String,
+    /// Request timeout, ms (the 2 s criterion).
+    pub request_timeout_ms: u64,
+}
+
+/// Capital limits (margin = notional / leverage).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RiskConfig {
+    /// Margin of one position, USDT.
+    pub max_position_margin: Decimal,
+    /// Margin in use in total, USDT.
+    pub max_total_margin: Decimal,
+    /// Concurrent positions (pending opening orders count).
+    pub max_positions: usize,
+    /// Leverage set on every symbol.
+    pub leverage: u32,
+    /// Emergency stop below this equity, USDT.
+    pub emergency_equity: Decimal,
+}
+
+/// Trend strategy parameters.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StrategyConfig {
+    /// Fast EMA length (ticks).
+    pub fast: u32,
+    /// Slow EMA length (ticks).
+    pub slow: u32,
+    /// Seconds between entries in one symbol.
+    pub cooldown_secs: u64,
+    /// Take-profit distance, percent of entry.
+    pub take_profit_pct: Decimal,
+    /// Stop-loss distance, percent of entry.
+    pub stop_loss_pct: Decimal,
+}
+
+/// Polling intervals.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IntervalConfig {
+    /// Market ticker poll, ms.
+    pub market_poll_ms: u64,
+    /// Account reconciliation, ms.
+    pub account_poll_ms: u64,
+    /// Market data older than this is not traded on, ms.
+    pub max_tick_age_ms: u64,
+}
+
+impl Default for BotConfig {
+    fn default() -> Self {
+        Self {
+            mode: "paper".into(),
+            symbols: vec!["BTCUSDT".into(), "XRPUSDT".into()],
+            data_dir: PathBuf::from("data"),
+            exchange: ExchangeConfig::default(),
+            risk: RiskConfig::default(),
+            strategy: StrategyConfig::default(),
+            intervals: IntervalConfig::default(),
+        }
+    }
+}
+
+impl Default for ExchangeConfig {
+    fn default() -> Self {
+        Self {
+            rest_url: String::new(),
+            position_mode: "one_way_mode".into(),
+            margin_mode: "crossed".into(),
+            request_timeout_ms: 2000,
+        }
+    }
+}
+
+impl Default for RiskConfig {
+    fn default() -> Self {
+        Self {
+            max_position_margin: Decimal::ONE,
+            max_total_margin: Decimal::TEN,
+            max_positions: 3,
+            leverage: 10,
+            emergency_equity: Decimal::from(15),
+        }
+    }
+}
+
+impl Default for StrategyConfig {
+    fn default() -> Self {
+        Self {
+            fast: 5,
+            slow: 20,
+            cooldown_secs: 30,
+            take_profit_pct: Decimal::new(6, 1),
+            stop_loss_pct: Decimal::new(4, 1),
+        }
+    }
+}
+
+impl Default for IntervalConfig {
+    fn default() -> Self {
+        Self {
+            market_poll_ms: 500,
+            account_poll_ms: 1000,
+            max_tick_age_ms: 3000,
+        }
+    }
+}
+
+/// Config problems, all at once.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// Unreadable file.
+    #[error("cannot read config {0}: {1}")]
+    Read(String, std::io::Error),
+    /// Not valid TOML for this schema (names the key).
+    #[error("invalid config {0}: {1}")]
+    Parse(String, String),
+    /// Values that do not fit together.
+    #[error("invalid config:\n  - {}", .0.join("\n  - "))]
+    Invalid(Vec<String>),
+}
+
+impl BotConfig {
+    /// Reads and validates a TOML file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let shown = path.display().to_string();
+        let text =
+            std::fs::read_to_string(path).map_err(|e| ConfigError::Read(shown.clone(), e))?;
+        let cfg: BotConfig =
+            toml::from_str(&text).map_err(|e| ConfigError::Parse(shown, e.to_string()))?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Every problem, each naming its key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut e = Vec::new();
+        if !["paper", "demo", "live"].contains(&self.mode.as_str()) {
+            e.push(format!(
+                "mode: must be paper, demo or live, not {:?}",
+                self.mode
+            ));
+        }
+        if self.symbols.is_empty() {
+            e.push("symbols: at least one symbol".into());
+        }
+        if !["one_way_mode", "hedge_mode"].contains(&self.exchange.position_mode.as_str()) {
+            e.push("exchange.position_mode: one_way_mode or hedge_mode".into());
+        }
+        if !["crossed", "isolated"].contains(&self.exchange.margin_mode.as_str()) {
+            e.push("exchange.margin_mode: crossed or isolated".into());
+        }
+        let r = &self.risk;
+        if r.max_position_margin <= Decimal::ZERO {
+            e.push("risk.max_position_margin: must be positive".into());
+        }
+        if r.max_total_margin < r.max_position_margin {
+            e.push("risk.max_total_margin: must be at least risk.max_position_margin".into());
+        }
+        if r.max_positions == 0 {
+            e.push("risk.max_positions: must be at least 1".into());
+        }
+        if r.leverage == 0 || r.leverage > 125 {
+            e.push("risk.leverage: must be within 1..=125".into());
+        }
+        let s = &self.strategy;
+        if s.fast == 0 || s.fast >= s.slow {
+            e.push("strategy.fast: must be at least 1 and below strategy.slow".into());
+        }
+        for (k, v) in [
+            ("strategy.take_profit_pct", s.take_profit_pct),
+            ("strategy.stop_loss_pct", s.stop_loss_pct),
+        ] {
+            if v <= Decimal::ZERO || v >= Decimal::ONE_HUNDRED {
+                e.push(format!("{k}: must be within (0, 100)"));
+            }
+        }
+        if s.stop_loss_pct * Decimal::from(r.leverage) >= Decimal::ONE_HUNDRED {
+            e.push(
+                "strategy.stop_loss_pct: at this leverage the stop would lie beyond liquidation"
+                    .into(),
+            );
+        }
+        for (k, v) in [
+            ("intervals.market_poll_ms", self.intervals.market_poll_ms),
+            ("intervals.account_poll_ms", self.intervals.account_poll_ms),
+        ] {
+            if v < 50 {
+                e.push(format!("{k}: at least 50 ms (rate limits)"));
+            }
+        }
+        if e.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError::Invalid(e))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_errors_come_together() {
+        assert!(BotConfig::default().validate().is_ok());
+        let bad = "mode = \"yolo\"\n[risk]\nmax_position_margin = \"0\"\nleverage = 0\n[strategy]\nfast = 30\n";
+        let cfg: BotConfig = toml::from_str(bad).unwrap();
+        let ConfigError::Invalid(errs) = cfg.validate().unwrap_err() else {
+            panic!("expected Invalid")
+        };
+        for key in [
+            "mode",
+            "risk.max_position_margin",
+            "risk.leverage",
+            "strategy.fast",
+        ] {
+            assert!(
+                errs.iter().any(|e| e.starts_with(key)),
+                "{key} missing from {errs:?}"
+            );
+        }
+        let err = toml::from_str::<BotConfig>("[risk]\nmax_lever = 3\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("max_lever"), "{err}");
+    }
+}

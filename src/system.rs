@@ -1,0 +1,308 @@
+//! Wiring: builds and starts the actors — start-up is recovery — and stops them cleanly.
+//!
+//! Order at start: sync the clock; read contracts; check position and margin mode against the
+//! config (changed only when flat, else refuse); set leverage and read it back; open the
+//! journal; settle every non-final order by clientOid; read the account; only then enable
+//! trading. The stop-loss guard protects any position found without a stop.
+
+use crate::config::BotConfig;
+use actix::prelude::*;
+use anyhow::{Context as _, bail};
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use viper_actors::account_sync::{AccountSync, SnapshotSinks, read_account};
+use viper_actors::events::{TradingState, TradingStateChanged};
+use viper_actors::guard::{GuardConfig, StopLossGuard};
+use viper_actors::health_monitor::HealthMonitor;
+use viper_actors::journal::Journal;
+use viper_actors::market_feed::{MarketFeed, TickSinks};
+use viper_actors::order_router::{OrderRouter, RouterConfig, SettleNow};
+use viper_actors::risk_manager::{RiskLimits, RiskManager};
+use viper_actors::strategy::{ContractRules, TrendConfig, TrendStrategy};
+use viper_actors::supervisor::{RestartPolicy, Watchdog};
+use viper_actors::trader::Trader;
+use viper_bitget::clock::SystemClock;
+use viper_bitget::models::{MarginMode, PosMode};
+use viper_bitget::{Credentials, RestClient, RestConfig};
+
+/// The running bot.
+pub struct Bot {
+    /// REST client (for summaries).
+    pub rest: RestClient,
+    /// Health monitor.
+    pub health: Addr<HealthMonitor>,
+    /// Risk manager.
+    pub risk: Addr<RiskManager>,
+    /// Order router.
+    pub router: Addr<OrderRouter>,
+    /// Strategy host.
+    pub trader: Addr<Trader>,
+    /// Watchdog of the market feed.
+    pub feed: Addr<Watchdog<MarketFeed>>,
+    /// Watchdog of account sync.
+    pub sync: Addr<Watchdog<AccountSync>>,
+    /// Stop-loss guard.
+    pub guard: Addr<StopLossGuard>,
+    /// Equity when trading was enabled.
+    pub start_equity: Decimal,
+}
+
+/// Where the bot connects.
+pub struct Endpoint {
+    /// REST base URL.
+    pub rest_url: String,
+    /// Demo trading header.
+    pub demo: bool,
+    /// API credentials.
+    pub credentials: Credentials,
+}
+
+fn pos_mode(cfg: &BotConfig) -> PosMode {
+    if cfg.exchange.position_mode == "hedge_mode" {
+        PosMode::Hedge
+    } else {
+        PosMode::OneWay
+    }
+}
+
+fn margin_mode(cfg: &BotConfig) -> MarginMode {
+    if cfg.exchange.margin_mode == "isolated" {
+        MarginMode::Isolated
+    } else {
+        MarginMode::Crossed
+    }
+}
+
+/// Checks modes and leverage; changes a mode only when the account is flat.
+async fn prepare_account(rest: &RestClient, cfg: &BotConfig) -> anyhow::Result<()> {
+    let first = &cfg.symbols[0];
+    let acct = rest.account(first).await.context("reading the account")?;
+    let flat = rest.all_positions().await?.is_empty();
+    if acct.pos_mode != Some(pos_mode(cfg)) {
+        if !flat {
+            bail!(
+                "the account is in {:?} but the config says {}; positions are open, so Viper will not switch it — close them or change exchange.position_mode",
+                acct.pos_mode,
+                cfg.exchange.position_mode
+            );
+        }
+        rest.set_position_mode(pos_mode(cfg))
+            .await
+            .context("setting the position mode")?;
+    }
+    for s in &cfg.symbols {
+        let a = rest.account(s).await?;
+        if a.margin_mode != Some(margin_mode(cfg)) {
+            rest.set_margin_mode(s, margin_mode(cfg))
+                .await
+                .with_context(|| {
+                    format!("setting margin mode of {s} (refused while it has positions or orders)")
+                })?;
+        }
+        rest.set_leverage(s, cfg.risk.leverage)
+            .await
+            .with_context(|| format!("setting leverage of {s}"))?;
+        let back = rest.account(s).await?;
+        let lev = back
+            .crossed_margin_leverage
+            .or(back.isolated_long_lever)
+            .unwrap_or_default();
+        if lev != Decimal::from(cfg.risk.leverage) {
+            bail!(
+                "{s}: leverage reads back as {lev}, expected {}",
+                cfg.risk.leverage
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn contract_rules(
+    rest: &RestClient,
+    cfg: &BotConfig,
+) -> anyhow::Result<HashMap<String, ContractRules>> {
+    let contracts = rest.contracts(None).await.context("reading contracts")?;
+    let mut rules = HashMap::new();
+    for s in &cfg.symbols {
+        let c = contracts
+            .iter()
+            .find(|c| &c.symbol == s)
+            .with_context(|| format!("symbols: {s} is not a USDT-M contract on this exchange"))?;
+        let tick = c
+            .price_tick()
+            .with_context(|| format!("{s}: contract has no usable price tick"))?;
+        rules.insert(
+            s.clone(),
+            ContractRules {
+                tick,
+                size_step: c.size_multiplier.0,
+                min_size: c.min_trade_num.0,
+                min_notional: c.min_trade_usdt.unwrap_or_default(),
+            },
+        );
+    }
+    Ok(rules)
+}
+
+/// Starts the bot; trading is enabled only after recovery completed.
+pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
+    let mut rc = RestConfig::custom(&ep.rest_url, Some(ep.credentials));
+    rc.demo = ep.demo;
+    rc.request_timeout = Duration::from_millis(cfg.exchange.request_timeout_ms);
+    let rest = RestClient::new(rc);
+    rest.sync_clock()
+        .await
+        .context("measuring the server clock")?;
+    actix_rt::spawn(rest.clone().run_clock_sync(Duration::from_secs(60)));
+    let rules = contract_rules(&rest, cfg).await?;
+    prepare_account(&rest, cfg).await?;
+    let journal = Journal::open(&cfg.data_dir)?;
+    let clock: Arc<dyn viper_bitget::clock::Clock> = Arc::new(SystemClock);
+    let pct = |p: Decimal| p / Decimal::ONE_HUNDRED;
+
+    let health = HealthMonitor::new(Duration::from_millis(
+        cfg.intervals.max_tick_age_ms.max(3000),
+    ))
+    .start();
+    let limits = RiskLimits {
+        max_position_margin: cfg.risk.max_position_margin,
+        max_total_margin: cfg.risk.max_total_margin,
+        max_positions: cfg.risk.max_positions,
+        leverage: cfg.risk.leverage,
+        max_snapshot_age: Duration::from_millis(cfg.intervals.account_poll_ms * 5),
+    };
+    let risk = RiskManager::new(limits, TradingState::Halted).start();
+    let router_cfg = RouterConfig {
+        pos_mode: pos_mode(cfg),
+        ..RouterConfig::default()
+    };
+    let router = OrderRouter::new(rest.clone(), journal, clock, router_cfg).start();
+    let strategy = TrendStrategy::new(TrendConfig {
+        fast: cfg.strategy.fast,
+        slow: cfg.strategy.slow,
+        cooldown: Duration::from_secs(cfg.strategy.cooldown_secs),
+        take_profit: pct(cfg.strategy.take_profit_pct),
+        stop_loss: pct(cfg.strategy.stop_loss_pct),
+        margin: cfg.risk.max_position_margin,
+        leverage: cfg.risk.leverage,
+    });
+    let ticks: HashMap<String, Decimal> = rules.iter().map(|(k, r)| (k.clone(), r.tick)).collect();
+    let trader = Trader::new(
+        Box::new(strategy),
+        risk.clone(),
+        router.clone(),
+        rules,
+        Duration::from_millis(cfg.intervals.max_tick_age_ms),
+    )
+    .start();
+    let guard = StopLossGuard::new(
+        rest.clone(),
+        GuardConfig {
+            stop_distance: pct(cfg.strategy.stop_loss_pct),
+            ticks,
+            pos_mode: pos_mode(cfg),
+            grace: Duration::from_secs(2),
+            close_after: Duration::from_secs(30),
+        },
+    )
+    .start();
+
+    router
+        .send(SettleNow)
+        .await?
+        .context("settling the journal")?;
+    let snapshot = read_account(&rest)
+        .await
+        .context("reconciling the account")?;
+    let start_equity = snapshot.equity;
+    for p in &snapshot.positions {
+        tracing::info!(symbol = %p.symbol, long = p.long, size = %p.size, stop = ?p.stop_loss, "adopting an open position");
+    }
+    for r in [
+        risk.clone().recipient(),
+        trader.clone().recipient(),
+        health.clone().recipient(),
+        guard.clone().recipient(),
+    ] {
+        r.send(snapshot.clone()).await?;
+    }
+
+    let sync_sinks = SnapshotSinks {
+        snapshots: vec![
+            risk.clone().recipient(),
+            trader.clone().recipient(),
+            health.clone().recipient(),
+            guard.clone().recipient(),
+        ],
+        heartbeat: Some(health.clone().recipient()),
+    };
+    let (sync_rest, sync_every) = (
+        rest.clone(),
+        Duration::from_millis(cfg.intervals.account_poll_ms),
+    );
+    let restarts = vec![health.clone().recipient()];
+    let sync = Watchdog::new(
+        "account_sync",
+        move || AccountSync::new(sync_rest.clone(), sync_every, sync_sinks.clone()).start(),
+        RestartPolicy::default(),
+        restarts.clone(),
+    )
+    .start();
+    let tick_sinks = TickSinks {
+        ticks: vec![trader.clone().recipient(), health.clone().recipient()],
+        heartbeat: Some(health.clone().recipient()),
+    };
+    let (feed_rest, symbols, feed_every) = (
+        rest.clone(),
+        cfg.symbols.clone(),
+        Duration::from_millis(cfg.intervals.market_poll_ms),
+    );
+    let feed = Watchdog::new(
+        "market_feed",
+        move || {
+            MarketFeed::new(
+                feed_rest.clone(),
+                symbols.clone(),
+                feed_every,
+                tick_sinks.clone(),
+            )
+            .start()
+        },
+        RestartPolicy::default(),
+        restarts,
+    )
+    .start();
+
+    let active = TradingStateChanged {
+        state: TradingState::Active,
+        reason: "recovery complete".into(),
+    };
+    risk.send(active.clone()).await?;
+    health.send(active).await?;
+    tracing::info!(equity = %start_equity, positions = snapshot.positions.len(), "recovery complete; trading enabled");
+    Ok(Bot {
+        rest,
+        health,
+        risk,
+        router,
+        trader,
+        feed,
+        sync,
+        guard,
+        start_equity,
+    })
+}
+
+/// Stops new orders, keeps protective orders on the exchange, settles the journal.
+pub async fn stop(bot: &Bot) -> anyhow::Result<()> {
+    let halt = TradingStateChanged {
+        state: TradingState::Halted,
+        reason: "shutting down".into(),
+    };
+    bot.risk.send(halt.clone()).await?;
+    bot.health.send(halt).await?;
+    let _ = bot.router.send(SettleNow).await?;
+    Ok(())
+}
