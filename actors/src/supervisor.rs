@@ -89,7 +89,7 @@ impl<A: Actor<Context = Context<A>>> Watchdog<A> {
 /// The current address of the watched actor.
 #[derive(Message)]
 #[rtype(result = "Addr<A>")]
-pub struct CurrentAddr<A: Actor>(std::marker::PhantomData<A>);
+pub struct CurrentAddr<A: Actor>(std::marker::PhantomData<fn() -> A>);
 
 impl<A: Actor> Default for CurrentAddr<A> {
     fn default() -> Self {

@@ -147,6 +147,7 @@ impl Engine {
         }
         self.orders.insert(id, order);
         self.emit_order(id, None);
+        self.events.push(Event::Positions(uid));
         self.match_incoming(id, now);
     }
 
@@ -521,6 +522,7 @@ impl Engine {
             o.u_time = now;
             let uid = o.uid;
             self.emit_order(id, None);
+            self.events.push(Event::Positions(uid));
             self.events.push(Event::Account(uid));
         }
     }

@@ -16,7 +16,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::faults::{Fault, FaultKind};
 use crate::state::{LogEntry, Shared, lock};
 use actix_web::http::StatusCode;
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use auth::{AuthHeaders, KeyEntry, Need};
 use futures_util::StreamExt;
 use limits::Scope;
@@ -369,6 +369,11 @@ pub async fn dispatch(
         actix_rt::time::sleep(Duration::from_millis(pre_delay)).await;
     }
     let body = read_body(payload, shared.cfg.max_body_bytes).await;
+    let client_oid = client_oid_of(
+        &method,
+        &query,
+        body.as_ref().map(Vec::as_slice).unwrap_or_default(),
+    );
     let outcome = match (route, body) {
         (None, _) => Outcome {
             result: Err(ApiError::new("40404", "Request URL NOT FOUND").with_http(404)),
@@ -391,7 +396,6 @@ pub async fn dispatch(
         (Some(rt), Ok(body)) => handle(&shared, &req, rt, &method, &path, &query, &body, &faults),
     };
     let now = shared.now();
-    let client_oid = client_oid_of(&method, &query, &req);
     let (status, text) = match &outcome.result {
         Ok(data) => (200, ok_body(now, data.clone())),
         Err(e) => (e.http, err_body(now, e)),
@@ -446,7 +450,9 @@ fn mask(key: &str) -> String {
     format!("{head}…")
 }
 
-fn client_oid_of(method: &str, query: &str, req: &HttpRequest) -> String {
+/// The request's `clientOid` (or `newClientOid`) for the log, read from the raw request so
+/// that requests refused before parsing (faults, auth) are attributed too.
+fn client_oid_of(method: &str, query: &str, body: &[u8]) -> String {
     let from = |p: &Params| {
         p.str("clientOid")
             .ok()
@@ -456,7 +462,7 @@ fn client_oid_of(method: &str, query: &str, req: &HttpRequest) -> String {
     let params = if method == "GET" {
         Params::from_query(query).ok()
     } else {
-        req.extensions().get::<Params>().cloned()
+        Params::from_body(body).ok()
     };
     params.as_ref().and_then(from).unwrap_or_default()
 }
@@ -545,7 +551,6 @@ fn handle(
             }
             Params::from_body(body)?
         };
-        req.extensions_mut().insert(params.clone());
         let ctx = Ctx {
             uid: uid.unwrap_or(0),
             now,

@@ -1,0 +1,48 @@
+//! A feed actor that panics is restarted with backoff and data flows again; the health
+//! monitor counts the restart.
+#![allow(missing_docs, clippy::unwrap_used)]
+mod common;
+use common::*;
+use std::time::Duration;
+use viper_actors::health_monitor::GetHealth;
+use viper_actors::market_feed::InjectPanic;
+use viper_actors::supervisor::CurrentAddr;
+
+#[actix_rt::test]
+async fn feed_panic_is_restarted_and_data_flows_again() {
+    let sim = sim().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bot = start_bot(&sim, &bot_config(dir.path())).await;
+    eventually(5, "market data", || async {
+        bot.health
+            .send(GetHealth)
+            .await
+            .unwrap()
+            .market_age
+            .filter(|a| *a < Duration::from_secs(1))
+    })
+    .await;
+    let first = bot.feed.send(CurrentAddr::default()).await.unwrap();
+    let _ = first.send(InjectPanic).await;
+    eventually(5, "the feed to die", || async {
+        (!first.connected()).then_some(())
+    })
+    .await;
+    eventually(10, "a restart to be reported", || async {
+        let h = bot.health.send(GetHealth).await.unwrap();
+        h.restarts
+            .get("market_feed")
+            .filter(|n| **n == 1)
+            .map(|_| ())
+    })
+    .await;
+    let second = bot.feed.send(CurrentAddr::default()).await.unwrap();
+    assert!(second.connected());
+    actix_rt::time::sleep(Duration::from_millis(600)).await;
+    let h = bot.health.send(GetHealth).await.unwrap();
+    assert!(
+        h.market_age.unwrap() < Duration::from_millis(500),
+        "fresh data after the restart: {:?}",
+        h.market_age
+    );
+}
