@@ -306,3 +306,25 @@ pub async fn stop(bot: &Bot) -> anyhow::Result<()> {
     let _ = bot.router.send(SettleNow).await?;
     Ok(())
 }
+
+/// Operator emergency stop: no new orders until resumed (protective orders stay).
+pub async fn halt(bot: &Bot, reason: &str) -> anyhow::Result<()> {
+    let msg = TradingStateChanged {
+        state: TradingState::Halted,
+        reason: format!("operator: {reason}"),
+    };
+    bot.risk.send(msg.clone()).await?;
+    bot.health.send(msg).await?;
+    Ok(())
+}
+
+/// Operator resume after a halt.
+pub async fn resume(bot: &Bot) -> anyhow::Result<()> {
+    let msg = TradingStateChanged {
+        state: TradingState::Active,
+        reason: "operator resume".into(),
+    };
+    bot.risk.send(msg.clone()).await?;
+    bot.health.send(msg).await?;
+    Ok(())
+}

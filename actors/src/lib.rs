@@ -9,6 +9,7 @@ pub mod health_monitor;
 pub mod intent;
 pub mod journal;
 pub mod market_feed;
+pub mod metrics;
 pub mod order_router;
 pub mod risk_manager;
 pub mod strategy;
