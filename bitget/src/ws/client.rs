@@ -102,10 +102,10 @@ fn guard<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl WsHandle {
     /// Adds subscriptions (already held ones are ignored), opening connections as needed.
     pub fn subscribe(&self, args: Vec<SubArg>) -> Result<(), WsError> {
-        if let Some(a) = args.iter().find(|a| a.is_private()) {
-            if self.inner.creds.is_none() {
-                return Err(WsError::NoCredentials(a.channel.name()));
-            }
+        if let Some(a) = args.iter().find(|a| a.is_private())
+            && self.inner.creds.is_none()
+        {
+            return Err(WsError::NoCredentials(a.channel.name()));
         }
         let mut routes = guard(&self.inner.routes);
         let mut batches: HashMap<usize, Vec<SubArg>> = HashMap::new();

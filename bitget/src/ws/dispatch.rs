@@ -39,7 +39,7 @@ impl Session<'_> {
                 .books
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let book = books.entry(arg.clone()).or_insert_with(LocalBook::new);
+            let book = books.entry(arg.clone()).or_default();
             for raw in list {
                 if !snapshot && !book.is_ready() {
                     // Waiting for the snapshot of a (re)subscription: deltas are meaningless.
