@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-use viper_actors::account_sync::{AccountSync, SnapshotSinks, read_account};
+use viper_actors::account_sync::{AccountSync, PrivateWs, SnapshotSinks, read_account};
 use viper_actors::events::{TradingState, TradingStateChanged};
 use viper_actors::guard::{GuardConfig, StopLossGuard};
 use viper_actors::health_monitor::HealthMonitor;
@@ -25,6 +25,7 @@ use viper_actors::supervisor::{RestartPolicy, Watchdog};
 use viper_actors::trader::Trader;
 use viper_bitget::clock::SystemClock;
 use viper_bitget::models::{MarginMode, PosMode};
+use viper_bitget::ws::WsConfig;
 use viper_bitget::{Credentials, RestClient, RestConfig};
 
 /// The running bot.
@@ -57,6 +58,26 @@ pub struct Endpoint {
     pub demo: bool,
     /// API credentials.
     pub credentials: Credentials,
+}
+
+/// WebSocket URLs for a REST endpoint: Bitget's own hosts for Bitget (live or demo), and the
+/// same host and port for anything else (the simulator serves both on one port).
+pub fn ws_config(rest_url: &str, demo: bool) -> WsConfig {
+    if rest_url.trim_end_matches('/') == viper_bitget::rest::LIVE_BASE_URL {
+        return if demo {
+            WsConfig::demo()
+        } else {
+            WsConfig::live()
+        };
+    }
+    let base = rest_url
+        .trim_end_matches('/')
+        .replacen("https://", "wss://", 1)
+        .replacen("http://", "ws://", 1);
+    WsConfig::custom(
+        &format!("{base}/v2/ws/public"),
+        &format!("{base}/v2/ws/private"),
+    )
 }
 
 fn pos_mode(cfg: &BotConfig) -> PosMode {
@@ -148,6 +169,11 @@ async fn contract_rules(
 
 /// Starts the bot; trading is enabled only after recovery completed.
 pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
+    let ws = ws_config(&ep.rest_url, ep.demo);
+    let private_ws = PrivateWs {
+        config: ws.clone(),
+        credentials: ep.credentials.clone(),
+    };
     let mut rc = RestConfig::custom(&ep.rest_url, Some(ep.credentials));
     rc.demo = ep.demo;
     rc.request_timeout = Duration::from_millis(cfg.exchange.request_timeout_ms);
@@ -237,6 +263,8 @@ pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
             guard.clone().recipient(),
         ],
         heartbeat: Some(health.clone().recipient()),
+        settle: Some(router.clone().recipient()),
+        connections: Some(health.clone().recipient()),
     };
     let (sync_rest, sync_every) = (
         rest.clone(),
@@ -245,7 +273,15 @@ pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
     let restarts = vec![health.clone().recipient()];
     let sync = Watchdog::new(
         "account_sync",
-        move || AccountSync::new(sync_rest.clone(), sync_every, sync_sinks.clone()).start(),
+        move || {
+            AccountSync::new(
+                sync_rest.clone(),
+                sync_every,
+                sync_sinks.clone(),
+                Some(private_ws.clone()),
+            )
+            .start()
+        },
         RestartPolicy::default(),
         restarts.clone(),
     )
@@ -253,6 +289,7 @@ pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
     let tick_sinks = TickSinks {
         ticks: vec![trader.clone().recipient(), health.clone().recipient()],
         heartbeat: Some(health.clone().recipient()),
+        connections: Some(health.clone().recipient()),
     };
     let (feed_rest, symbols, feed_every) = (
         rest.clone(),
@@ -267,6 +304,7 @@ pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
                 symbols.clone(),
                 feed_every,
                 tick_sinks.clone(),
+                Some(ws.clone()),
             )
             .start()
         },

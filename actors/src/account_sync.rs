@@ -1,13 +1,18 @@
-//! AccountSync: periodic REST reconciliation of balance, positions, open orders and TP/SL
-//! plans. The exchange is the source of truth; a failed read is never taken for "flat" or
-//! "no orders" — nothing is published until a complete read succeeds.
+//! AccountSync: REST reconciliation of balance, positions, open orders and TP/SL plans —
+//! periodically, and at once whenever a private WebSocket push (account, positions, orders,
+//! orders-algo, fill) says something changed. REST stays the source of truth (pushes can be
+//! lost); a failed read is never taken for "flat" or "no orders": nothing is published until
+//! a complete read succeeds.
 
-use crate::events::{AccountSnapshot, Heartbeat, PositionView};
+use crate::events::{AccountSnapshot, ConnectionEvent, ConnectionKind, Heartbeat, PositionView};
+use crate::order_router::SettleNow;
 use actix::prelude::*;
 use rust_decimal::Decimal;
 use std::time::Duration;
 use tokio::time::Instant;
+use viper_bitget::Credentials;
 use viper_bitget::models::{HoldSide, OrderListQuery, PlanListQuery, PlanType};
+use viper_bitget::ws::{Channel, PushData, SubArg, WsClient, WsConfig, WsEvent, WsHandle};
 use viper_bitget::{Error, RestClient};
 
 /// Where snapshots go.
@@ -17,6 +22,19 @@ pub struct SnapshotSinks {
     pub snapshots: Vec<Recipient<AccountSnapshot>>,
     /// Heartbeat receiver.
     pub heartbeat: Option<Recipient<Heartbeat>>,
+    /// Told to settle journal orders when an `orders` push arrives.
+    pub settle: Option<Recipient<SettleNow>>,
+    /// Connection state changes.
+    pub connections: Option<Recipient<ConnectionEvent>>,
+}
+
+/// The private WebSocket: its settings and the credentials to log in with.
+#[derive(Clone)]
+pub struct PrivateWs {
+    /// Client settings (private URL).
+    pub config: WsConfig,
+    /// API credentials.
+    pub credentials: Credentials,
 }
 
 /// The account-sync actor.
@@ -25,17 +43,75 @@ pub struct AccountSync {
     every: Duration,
     sinks: SnapshotSinks,
     busy: bool,
+    dirty: bool,
+    ws: Option<PrivateWs>,
+    ws_handle: Option<WsHandle>,
 }
 
 impl AccountSync {
-    /// Reads every `every`.
-    pub fn new(rest: RestClient, every: Duration, sinks: SnapshotSinks) -> Self {
+    /// Reads every `every`, and on every private push when `ws` is given.
+    pub fn new(
+        rest: RestClient,
+        every: Duration,
+        sinks: SnapshotSinks,
+        ws: Option<PrivateWs>,
+    ) -> Self {
         Self {
             rest,
             every,
             sinks,
             busy: false,
+            dirty: false,
+            ws,
+            ws_handle: None,
         }
+    }
+
+    fn connection(&self, kind: ConnectionKind) {
+        if let Some(c) = &self.sinks.connections {
+            let _ = c.try_send(ConnectionEvent {
+                connection: "ws_private",
+                kind,
+            });
+        }
+    }
+}
+
+impl StreamHandler<WsEvent> for AccountSync {
+    fn handle(&mut self, ev: WsEvent, ctx: &mut Self::Context) {
+        match ev {
+            WsEvent::Push(p) => {
+                if matches!(p.data, PushData::Orders(_) | PushData::Fills(_))
+                    && let Some(s) = &self.sinks.settle
+                {
+                    let _ = s.try_send(SettleNow);
+                }
+                // Something changed: reconcile now rather than at the next period.
+                ctx.notify(Poll);
+            }
+            WsEvent::Connected { .. } => self.connection(ConnectionKind::Connected),
+            WsEvent::Reconnected { attempt, .. } => {
+                tracing::warn!(
+                    actor = "account_sync",
+                    attempt,
+                    "private WebSocket reconnected; reconciling"
+                );
+                self.connection(ConnectionKind::Reconnected);
+                ctx.notify(Poll);
+            }
+            WsEvent::Disconnected { reason, .. } => {
+                tracing::warn!(actor = "account_sync", %reason, "private WebSocket lost; REST polling continues");
+                self.connection(ConnectionKind::Disconnected);
+            }
+            _ => {}
+        }
+    }
+
+    fn finished(&mut self, _: &mut Self::Context) {
+        tracing::warn!(
+            actor = "account_sync",
+            "private WebSocket stream ended; REST polling only"
+        );
     }
 }
 
@@ -95,8 +171,37 @@ pub async fn read_account(rest: &RestClient) -> Result<AccountSnapshot, Error> {
 impl Actor for AccountSync {
     type Context = Context<Self>;
     fn started(&mut self, ctx: &mut Self::Context) {
+        if let Some(ws) = self.ws.clone() {
+            let subs = [
+                Channel::Account,
+                Channel::Positions,
+                Channel::Orders,
+                Channel::OrdersAlgo,
+                Channel::Fill,
+            ]
+            .into_iter()
+            .map(SubArg::private)
+            .collect();
+            match WsClient::start(ws.config, subs, Some(ws.credentials)) {
+                Ok((handle, rx)) => {
+                    self.ws_handle = Some(handle);
+                    ctx.add_stream(futures_util::stream::unfold(rx, |mut rx| async move {
+                        rx.recv().await.map(|e| (e, rx))
+                    }));
+                }
+                Err(e) => {
+                    tracing::error!(actor = "account_sync", error = %e, "private WebSocket not started; REST only")
+                }
+            }
+        }
         ctx.notify(Poll);
         ctx.run_interval(self.every, |_, ctx| ctx.notify(Poll));
+    }
+
+    fn stopped(&mut self, _: &mut Self::Context) {
+        if let Some(h) = self.ws_handle.take() {
+            h.shutdown();
+        }
     }
 }
 
@@ -108,12 +213,17 @@ impl Handler<Poll> for AccountSync {
     type Result = ResponseActFuture<Self, ()>;
     fn handle(&mut self, _: Poll, _: &mut Self::Context) -> Self::Result {
         if self.busy {
+            self.dirty = true;
             return Box::pin(fut::ready(()));
         }
         self.busy = true;
+        self.dirty = false;
         let rest = self.rest.clone();
-        Box::pin(async move { read_account(&rest).await }.into_actor(self).map(|res, act, _| {
+        Box::pin(async move { read_account(&rest).await }.into_actor(self).map(|res, act, ctx| {
             act.busy = false;
+            if act.dirty {
+                ctx.notify(Poll);
+            }
             match res {
                 Ok(snap) => {
                     metrics::gauge!("viper_equity_usdt").set(decimal_f64(snap.equity));

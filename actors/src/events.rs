@@ -131,3 +131,24 @@ pub struct TradingStateChanged {
     /// Why.
     pub reason: String,
 }
+
+/// A connection changed state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionKind {
+    /// First connected.
+    Connected,
+    /// Back after a loss (logged in and resubscribed).
+    Reconnected,
+    /// Lost.
+    Disconnected,
+}
+
+/// A WebSocket connection's state change.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct ConnectionEvent {
+    /// Which connection (`ws_public`, `ws_private`).
+    pub connection: &'static str,
+    /// What happened.
+    pub kind: ConnectionKind,
+}

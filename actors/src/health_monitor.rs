@@ -2,7 +2,10 @@
 //! counts, request latency beyond the 2 s criterion, the trading state, and from these a
 //! verdict — live, degraded or halted — with the reasons.
 
-use crate::events::{AccountSnapshot, Heartbeat, MarketTick, TradingState, TradingStateChanged};
+use crate::events::{
+    AccountSnapshot, ConnectionEvent, ConnectionKind, Heartbeat, MarketTick, TradingState,
+    TradingStateChanged,
+};
 use crate::supervisor::Restarted;
 use actix::prelude::*;
 use std::collections::BTreeMap;
@@ -52,6 +55,27 @@ pub struct HealthReport {
     pub market_uptime: f64,
     /// Trading state.
     pub trading: TradingState,
+    /// Per WebSocket connection: connected now, reconnects, measured connected fraction.
+    pub connections: BTreeMap<&'static str, ConnStatus>,
+}
+
+/// One connection's record.
+#[derive(Debug, Clone, Default)]
+pub struct ConnStatus {
+    /// Connected now.
+    pub connected: bool,
+    /// Reconnects since start.
+    pub reconnects: u32,
+    /// Fraction of time connected since it first connected.
+    pub uptime: f64,
+}
+
+#[derive(Debug, Clone)]
+struct ConnTrack {
+    connected_since: Option<Instant>,
+    first: Instant,
+    up: std::time::Duration,
+    reconnects: u32,
 }
 
 /// Ask for the report.
@@ -71,6 +95,7 @@ pub struct HealthMonitor {
     trading_reason: String,
     checks: u64,
     fresh_checks: u64,
+    conns: BTreeMap<&'static str, ConnTrack>,
 }
 
 impl HealthMonitor {
@@ -87,6 +112,7 @@ impl HealthMonitor {
             trading_reason: "starting: reconciliation not complete".into(),
             checks: 0,
             fresh_checks: 0,
+            conns: BTreeMap::new(),
         }
     }
 
@@ -125,7 +151,55 @@ impl HealthMonitor {
                 self.fresh_checks as f64 / self.checks as f64
             },
             trading: self.trading,
+            connections: self
+                .conns
+                .iter()
+                .map(|(k, c)| (*k, conn_status(c)))
+                .collect(),
         }
+    }
+}
+
+fn conn_status(c: &ConnTrack) -> ConnStatus {
+    let up = c.up + c.connected_since.map(|t| t.elapsed()).unwrap_or_default();
+    let total = c.first.elapsed().as_secs_f64();
+    ConnStatus {
+        connected: c.connected_since.is_some(),
+        reconnects: c.reconnects,
+        uptime: if total > 0.0 {
+            (up.as_secs_f64() / total).min(1.0)
+        } else {
+            1.0
+        },
+    }
+}
+
+impl Handler<ConnectionEvent> for HealthMonitor {
+    type Result = ();
+    fn handle(&mut self, m: ConnectionEvent, _: &mut Self::Context) {
+        let now = Instant::now();
+        let c = self.conns.entry(m.connection).or_insert(ConnTrack {
+            connected_since: None,
+            first: now,
+            up: Duration::ZERO,
+            reconnects: 0,
+        });
+        match m.kind {
+            ConnectionKind::Connected | ConnectionKind::Reconnected => {
+                if m.kind == ConnectionKind::Reconnected {
+                    c.reconnects += 1;
+                    metrics::counter!("viper_ws_reconnects_seen_total", "connection" => m.connection).increment(1);
+                }
+                c.connected_since.get_or_insert(now);
+            }
+            ConnectionKind::Disconnected => {
+                if let Some(t) = c.connected_since.take() {
+                    c.up += t.elapsed();
+                }
+            }
+        }
+        metrics::gauge!("viper_connection_up", "connection" => m.connection)
+            .set(f64::from(u8::from(c.connected_since.is_some())));
     }
 }
 

@@ -1,12 +1,15 @@
 //! MarketFeed: publishes typed market ticks to subscribers, each marked with when it arrived
-//! so receivers can judge its age. Today it polls REST `tickers` (one call for all symbols,
-//! inside the 20/s public budget); the WebSocket path plugs in beside it.
+//! so receivers can judge its age. The public WebSocket `ticker` channel is the primary path;
+//! while the socket is down or silent beyond `ws_stale_after`, the feed falls back to REST
+//! polling of `tickers` (one call for all symbols, inside the 20/s budget) and switches back
+//! as soon as pushes flow again.
 
-use crate::events::{FeedSource, Heartbeat, MarketTick};
+use crate::events::{ConnectionEvent, ConnectionKind, FeedSource, Heartbeat, MarketTick};
 use actix::prelude::*;
 use std::time::Duration;
 use tokio::time::Instant;
 use viper_bitget::RestClient;
+use viper_bitget::ws::{PushData, SubArg, WsClient, WsConfig, WsEvent, WsHandle};
 
 /// Where ticks go.
 #[derive(Clone, Default)]
@@ -15,6 +18,8 @@ pub struct TickSinks {
     pub ticks: Vec<Recipient<MarketTick>>,
     /// Heartbeat receiver.
     pub heartbeat: Option<Recipient<Heartbeat>>,
+    /// Connection state changes (for uptime and reconnect counts).
+    pub connections: Option<Recipient<ConnectionEvent>>,
 }
 
 /// The market feed actor.
@@ -24,17 +29,60 @@ pub struct MarketFeed {
     every: Duration,
     sinks: TickSinks,
     busy: bool,
+    ws: Option<WsConfig>,
+    ws_handle: Option<WsHandle>,
+    ws_stale_after: Duration,
+    last_ws_tick: Option<Instant>,
 }
 
 impl MarketFeed {
-    /// Polls `symbols` every `every`.
-    pub fn new(rest: RestClient, symbols: Vec<String>, every: Duration, sinks: TickSinks) -> Self {
+    /// Polls `symbols` by REST every `every`; with `ws`, REST is only the fallback.
+    pub fn new(
+        rest: RestClient,
+        symbols: Vec<String>,
+        every: Duration,
+        sinks: TickSinks,
+        ws: Option<WsConfig>,
+    ) -> Self {
         Self {
             rest,
             symbols,
             every,
             sinks,
             busy: false,
+            ws,
+            ws_handle: None,
+            ws_stale_after: Duration::from_secs(2),
+            last_ws_tick: None,
+        }
+    }
+
+    fn ws_live(&self) -> bool {
+        self.last_ws_tick
+            .is_some_and(|t| t.elapsed() < self.ws_stale_after)
+    }
+
+    fn publish(&self, tick: MarketTick) {
+        for s in &self.sinks.ticks {
+            // Best effort: a full mailbox drops a tick, the next one supersedes it.
+            let _ = s.try_send(tick.clone());
+        }
+    }
+
+    fn beat(&self) {
+        if let Some(h) = &self.sinks.heartbeat {
+            let _ = h.try_send(Heartbeat {
+                actor: "market_feed",
+            });
+        }
+    }
+
+    fn connection(&self, kind: ConnectionKind) {
+        if let Some(c) = &self.sinks.connections {
+            let _ = c.try_send(ConnectionEvent {
+                connection: "ws_public",
+                kind,
+            });
         }
     }
 }
@@ -42,9 +90,78 @@ impl MarketFeed {
 impl Actor for MarketFeed {
     type Context = Context<Self>;
     fn started(&mut self, ctx: &mut Self::Context) {
-        tracing::info!(actor = "market_feed", symbols = ?self.symbols, "started");
+        tracing::info!(actor = "market_feed", symbols = ?self.symbols, ws = self.ws.is_some(), "started");
+        if let Some(cfg) = self.ws.clone() {
+            let subs = self.symbols.iter().map(|s| SubArg::ticker(s)).collect();
+            match WsClient::start(cfg, subs, None) {
+                Ok((handle, rx)) => {
+                    self.ws_handle = Some(handle);
+                    ctx.add_stream(futures_util::stream::unfold(rx, |mut rx| async move {
+                        rx.recv().await.map(|e| (e, rx))
+                    }));
+                }
+                Err(e) => {
+                    tracing::error!(actor = "market_feed", error = %e, "WebSocket feed not started; REST only")
+                }
+            }
+        }
         ctx.notify(Poll);
         ctx.run_interval(self.every, |_, ctx| ctx.notify(Poll));
+    }
+
+    fn stopped(&mut self, _: &mut Self::Context) {
+        if let Some(h) = self.ws_handle.take() {
+            h.shutdown();
+        }
+    }
+}
+
+impl StreamHandler<WsEvent> for MarketFeed {
+    fn handle(&mut self, ev: WsEvent, _: &mut Self::Context) {
+        match ev {
+            WsEvent::Push(p) => {
+                let PushData::Ticker(tickers) = p.data else {
+                    return;
+                };
+                let now = Instant::now();
+                self.last_ws_tick = Some(now);
+                for t in tickers {
+                    self.publish(MarketTick {
+                        symbol: t.inst_id.clone(),
+                        last: t.last_pr.0,
+                        bid: t.bid_pr.map(|x| x.0),
+                        ask: t.ask_pr.map(|x| x.0),
+                        mark: t.mark_price.map(|x| x.0),
+                        exchange_ts_ms: t.ts.or(p.ts).unwrap_or_default(),
+                        received: now,
+                        source: FeedSource::WebSocket,
+                    });
+                }
+                self.beat();
+            }
+            WsEvent::Connected { .. } => self.connection(ConnectionKind::Connected),
+            WsEvent::Reconnected { attempt, .. } => {
+                tracing::warn!(
+                    actor = "market_feed",
+                    attempt,
+                    "public WebSocket reconnected and resubscribed"
+                );
+                self.connection(ConnectionKind::Reconnected);
+            }
+            WsEvent::Disconnected { reason, .. } => {
+                tracing::warn!(actor = "market_feed", %reason, "public WebSocket lost; REST fallback until it is back");
+                self.last_ws_tick = None;
+                self.connection(ConnectionKind::Disconnected);
+            }
+            _ => {}
+        }
+    }
+
+    fn finished(&mut self, _: &mut Self::Context) {
+        tracing::warn!(
+            actor = "market_feed",
+            "WebSocket event stream ended; REST fallback only"
+        );
     }
 }
 
@@ -68,51 +185,47 @@ impl Handler<InjectPanic> for MarketFeed {
 impl Handler<Poll> for MarketFeed {
     type Result = ResponseActFuture<Self, ()>;
     fn handle(&mut self, _: Poll, _: &mut Self::Context) -> Self::Result {
-        if self.busy {
+        if self.busy || self.ws_live() {
             return Box::pin(fut::ready(()));
+        }
+        if self.ws.is_some() {
+            metrics::counter!("viper_feed_rest_fallback_polls_total").increment(1);
         }
         self.busy = true;
         let (rest, symbols) = (self.rest.clone(), self.symbols.clone());
-        Box::pin(
-            async move {
-                let refs: Vec<&str> = symbols.iter().map(String::as_str).collect();
-                rest.tickers_for(&refs).await
+        let job = async move {
+            let refs: Vec<&str> = symbols.iter().map(String::as_str).collect();
+            rest.tickers_for(&refs).await
+        };
+        Box::pin(job.into_actor(self).map(|res, act, _| {
+            act.busy = false;
+            let tickers = match res {
+                Ok(t) => t,
+                Err(e) => {
+                    metrics::counter!("viper_feed_failures_total", "class" => e.class())
+                        .increment(1);
+                    tracing::warn!(actor = "market_feed", error = %e, "ticker poll failed");
+                    return;
+                }
+            };
+            // WebSocket pushes may have resumed while this poll was in flight.
+            if act.ws_live() {
+                return;
             }
-            .into_actor(self)
-            .map(|res, act, _| {
-                act.busy = false;
-                let tickers = match res {
-                    Ok(t) => t,
-                    Err(e) => {
-                        metrics::counter!("viper_feed_failures_total", "class" => e.class())
-                            .increment(1);
-                        tracing::warn!(actor = "market_feed", error = %e, "ticker poll failed");
-                        return;
-                    }
-                };
-                let now = Instant::now();
-                for t in tickers {
-                    let tick = MarketTick {
-                        symbol: t.symbol.clone(),
-                        last: t.last_pr.0,
-                        bid: t.bid_pr.map(|p| p.0),
-                        ask: t.ask_pr.map(|p| p.0),
-                        mark: t.mark_price.map(|p| p.0),
-                        exchange_ts_ms: t.ts,
-                        received: now,
-                        source: FeedSource::RestPoll,
-                    };
-                    for s in &act.sinks.ticks {
-                        // Best effort: a full mailbox drops a tick, the next one supersedes it.
-                        let _ = s.try_send(tick.clone());
-                    }
-                }
-                if let Some(h) = &act.sinks.heartbeat {
-                    let _ = h.try_send(Heartbeat {
-                        actor: "market_feed",
-                    });
-                }
-            }),
-        )
+            let now = Instant::now();
+            for t in tickers {
+                act.publish(MarketTick {
+                    symbol: t.symbol.clone(),
+                    last: t.last_pr.0,
+                    bid: t.bid_pr.map(|p| p.0),
+                    ask: t.ask_pr.map(|p| p.0),
+                    mark: t.mark_price.map(|p| p.0),
+                    exchange_ts_ms: t.ts,
+                    received: now,
+                    source: FeedSource::RestPoll,
+                });
+            }
+            act.beat();
+        }))
     }
 }

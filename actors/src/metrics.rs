@@ -50,6 +50,18 @@ pub fn describe_metrics() {
         "Fraction of health checks with fresh market data"
     );
     describe_gauge!("viper_health_verdict", "1 when the health verdict is live");
+    describe_counter!(
+        "viper_feed_rest_fallback_polls_total",
+        "REST ticker polls made because the public WebSocket was down or stale"
+    );
+    describe_counter!(
+        "viper_ws_reconnects_seen_total",
+        "WebSocket reconnects seen by the health monitor, by connection"
+    );
+    describe_gauge!(
+        "viper_connection_up",
+        "1 while the WebSocket connection is up, by connection"
+    );
     describe_histogram!(
         "viper_unprotected_position_seconds",
         "Time a position spent without a stop-loss before it got one"

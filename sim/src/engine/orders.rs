@@ -147,7 +147,9 @@ impl Engine {
         }
         self.orders.insert(id, order);
         self.emit_order(id, None);
+        // Creating an order freezes margin and may lock position size.
         self.events.push(Event::Positions(uid));
+        self.events.push(Event::Account(uid));
         self.match_incoming(id, now);
     }
 
