@@ -3,11 +3,11 @@
 //! from this file: credentials are read from the environment.
 
 use rust_decimal::Decimal;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// The whole bot configuration.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct BotConfig {
     /// `paper` (embedded simulator), `demo` (Bitget demo trading) or `live`.
@@ -24,10 +24,59 @@ pub struct BotConfig {
     pub strategy: StrategyConfig,
     /// Polling intervals.
     pub intervals: IntervalConfig,
+    /// The admin HTTP server (`/metrics`, `/health`, `/ready`, `/halt`, `/resume`).
+    pub admin: AdminConfig,
+    /// Live-mode key checks and their explicit overrides.
+    pub live: LiveConfig,
+}
+
+/// The admin HTTP server. Its bearer token comes from `VIPER_ADMIN_TOKEN`, never the file.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdminConfig {
+    /// `host:port` to listen on; loopback by default, port 0 picks a free port.
+    pub listen: String,
+    /// Serve the admin endpoints at all.
+    pub enabled: bool,
+    /// Bearer token for `POST /halt` and `/resume` (from `VIPER_ADMIN_TOKEN` only).
+    #[serde(skip)]
+    pub token: Option<AdminToken>,
+}
+
+/// The admin bearer token; `Debug` never prints it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AdminToken(pub String);
+
+impl std::fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AdminToken(***)")
+    }
+}
+
+/// Live mode refuses a risky API key unless one of these is set (each is logged at WARN).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LiveConfig {
+    /// Accept a key with withdraw permission (`wwow`). Do not.
+    pub allow_withdraw_permission: bool,
+    /// Accept a key without futures trade permission (`coow`): every order would be refused.
+    pub allow_missing_trade_permission: bool,
+    /// Accept a key without an IP whitelist.
+    pub allow_no_ip_whitelist: bool,
+}
+
+impl Default for AdminConfig {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:9184".into(),
+            enabled: true,
+            token: None,
+        }
+    }
 }
 
 /// Exchange endpoints and account modes.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ExchangeConfig {
     /// REST base URL; empty = Bitget's (`https://api.bitget.com`).
@@ -38,10 +87,14 @@ pub struct ExchangeConfig {
     pub margin_mode: String,
     /// Request timeout, ms (the 2 s criterion).
     pub request_timeout_ms: u64,
+    /// Public WebSocket URL; empty = Bitget's for the mode (or derived from `rest_url`).
+    pub ws_public_url: String,
+    /// Private WebSocket URL; empty = Bitget's for the mode (or derived from `rest_url`).
+    pub ws_private_url: String,
 }
 
 /// Capital limits (margin = notional / leverage).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RiskConfig {
     /// Margin of one position, USDT.
@@ -57,7 +110,7 @@ pub struct RiskConfig {
 }
 
 /// Trend strategy parameters.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StrategyConfig {
     /// Fast EMA length (ticks).
@@ -73,7 +126,7 @@ pub struct StrategyConfig {
 }
 
 /// Polling intervals.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct IntervalConfig {
     /// Market ticker poll, ms.
@@ -94,6 +147,8 @@ impl Default for BotConfig {
             risk: RiskConfig::default(),
             strategy: StrategyConfig::default(),
             intervals: IntervalConfig::default(),
+            admin: AdminConfig::default(),
+            live: LiveConfig::default(),
         }
     }
 }
@@ -105,6 +160,8 @@ impl Default for ExchangeConfig {
             position_mode: "one_way_mode".into(),
             margin_mode: "crossed".into(),
             request_timeout_ms: 2000,
+            ws_public_url: String::new(),
+            ws_private_url: String::new(),
         }
     }
 }
@@ -158,13 +215,51 @@ pub enum ConfigError {
 }
 
 impl BotConfig {
-    /// Reads and validates a TOML file.
+    /// Reads a TOML file, applies `VIPER_…` overrides from the process environment and
+    /// `VIPER_ADMIN_TOKEN`, and validates.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let shown = path.display().to_string();
-        let text =
-            std::fs::read_to_string(path).map_err(|e| ConfigError::Read(shown.clone(), e))?;
-        let cfg: BotConfig =
-            toml::from_str(&text).map_err(|e| ConfigError::Parse(shown, e.to_string()))?;
+        Self::load_from(Some(path), std::env::vars())
+    }
+
+    /// Like [`BotConfig::load`] with the defaults in place of a file.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::load_from(None, std::env::vars())
+    }
+
+    /// File (or defaults), then overrides from `env`, then validation; every problem of the
+    /// overrides and the validation is reported at once.
+    pub fn load_from(
+        path: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let (shown, mut table) = match path {
+            Some(p) => {
+                let shown = p.display().to_string();
+                let text =
+                    std::fs::read_to_string(p).map_err(|e| ConfigError::Read(shown.clone(), e))?;
+                let table: toml::Table = toml::from_str(&text)
+                    .map_err(|e| ConfigError::Parse(shown.clone(), e.to_string()))?;
+                let secrets = crate::config_env::credentials_in_file(&table);
+                if !secrets.is_empty() {
+                    return Err(ConfigError::Invalid(secrets));
+                }
+                // Schema errors with the file's own line numbers before any override.
+                toml::from_str::<BotConfig>(&text)
+                    .map_err(|e| ConfigError::Parse(shown.clone(), e.to_string()))?;
+                (shown, table)
+            }
+            None => ("(defaults)".to_string(), toml::Table::new()),
+        };
+        let mut errors = Vec::new();
+        let env: Vec<(String, String)> = env.into_iter().collect();
+        let token = crate::config_env::apply(&mut table, &env, &mut errors);
+        if !errors.is_empty() {
+            return Err(ConfigError::Invalid(errors));
+        }
+        let mut cfg: BotConfig = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Parse(shown, e.to_string()))?;
+        cfg.admin.token = token.map(AdminToken);
         cfg.validate()?;
         Ok(cfg)
     }
@@ -224,6 +319,18 @@ impl BotConfig {
         ] {
             if v < 50 {
                 e.push(format!("{k}: at least 50 ms (rate limits)"));
+            }
+        }
+        if self.admin.enabled {
+            match self.admin.listen.parse::<std::net::SocketAddr>() {
+                Err(_) => e.push(format!(
+                    "admin.listen: not a host:port address: {:?}",
+                    self.admin.listen
+                )),
+                Ok(a) if !a.ip().is_loopback() && self.admin.token.is_none() => e.push(
+                    "admin.listen: beyond loopback the admin server needs VIPER_ADMIN_TOKEN".into(),
+                ),
+                Ok(_) => {}
             }
         }
         if e.is_empty() {

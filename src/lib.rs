@@ -1,5 +1,12 @@
 //! The `viper` package as a library: configuration and system wiring, used by the binary and
 //! by the whole-system tests in `tests/`.
 
+pub mod admin;
+pub mod admin_metrics;
+pub mod check;
+pub mod check_probes;
 pub mod config;
+pub mod config_env;
+pub mod logging;
+pub mod status;
 pub mod system;

@@ -1,21 +1,38 @@
 //! The `viper` command: `paper` (the bot on the embedded simulator), `run` (the bot against
-//! Bitget live, demo, or a standalone simulator) and `sim` (the simulator alone).
+//! Bitget live, demo, or a standalone simulator), `sim` (the simulator alone), `check` (every
+//! endpoint and the key), `status` (a running bot's admin server) and `config check`.
+
+mod bot_run;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Duration;
 use viper::config::BotConfig;
-use viper::system;
+use viper::logging::LogFormat;
+use viper::{admin, system};
 use viper_bitget::Credentials;
 
 /// Viper: a Bitget USDT-M perpetual futures trading bot and its exchange simulator.
 #[derive(Parser, Debug)]
 #[command(name = "viper", version, about)]
 struct Cli {
+    /// Log format on stderr: text (human) or json (one object per line, for log shippers).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum ConfigCommand {
+    /// Validates FILE with the VIPER_* overrides and prints the effective config, secrets masked.
+    Check {
+        /// Bot config (TOML).
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -47,6 +64,34 @@ enum Command {
         #[arg(long, value_parser = humantime::parse_duration)]
         duration: Option<Duration>,
     },
+    /// Check every endpoint the bot uses, the API key's permissions, modes, leverage and
+    /// the WebSocket handshakes; non-zero exit on any failure.
+    Check {
+        /// Bot config (TOML); defaults and VIPER_* overrides apply when absent. In paper mode
+        /// without an exchange URL the embedded simulator is checked.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// REST base URL (overrides the config), e.g. a `viper sim`.
+        #[arg(long)]
+        exchange_url: Option<String>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Also place and cancel a minimum-size limit buy far below the market.
+        #[arg(long)]
+        trade_test: bool,
+    },
+    /// Print a running bot's health and metrics from its admin server.
+    Status {
+        /// The admin server's base URL.
+        #[arg(long, default_value = "http://127.0.0.1:9184")]
+        admin: String,
+    },
+    /// Config file tools.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
     /// Run the Bitget V2 compatible exchange simulator on loopback.
     Sim {
         /// Address to listen on; port 0 picks a free port.
@@ -64,42 +109,77 @@ enum Command {
     },
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     // Exactly one TLS provider (ring): awc's https needs it installed before any client.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    match cli.command {
+    viper::logging::init(cli.log_format);
+    match dispatch(cli.command) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs one command; `Ok(false)` = it ran and found a failure (already printed).
+fn dispatch(command: Command) -> anyhow::Result<bool> {
+    match command {
         Command::Paper {
             config,
             duration,
             speed,
             seed,
-        } => run_paper(config, duration, speed, seed),
+        } => run_paper(config, duration, speed, seed).map(|()| true),
         Command::Run {
             config,
             exchange_url,
             duration,
-        } => run_live(config, exchange_url, duration),
+        } => run_live(config, exchange_url, duration).map(|()| true),
         Command::Sim {
             listen,
             config,
             seed,
             speed,
-        } => run_sim(listen, config, seed, speed),
+        } => run_sim(listen, config, seed, speed).map(|()| true),
+        Command::Check {
+            config,
+            exchange_url,
+            json,
+            trade_test,
+        } => run_check(config, exchange_url, json, trade_test),
+        Command::Status { admin } => {
+            actix_rt::System::new().block_on(async move { viper::status::run(&admin).await })
+        }
+        Command::Config {
+            command: ConfigCommand::Check { file },
+        } => {
+            let cfg = BotConfig::load(&file)?;
+            let env: Vec<(String, String)> = std::env::vars().collect();
+            print!("{}", viper::config_env::render_effective(&cfg, &env));
+            println!("# {}: OK", file.display());
+            Ok(true)
+        }
     }
 }
 
 fn load_config(path: Option<&PathBuf>) -> anyhow::Result<BotConfig> {
     Ok(match path {
         Some(p) => BotConfig::load(p)?,
-        None => BotConfig::default(),
+        None => BotConfig::from_env()?,
     })
+}
+
+/// Binds the admin port first: a port in use stops everything before anything started.
+fn bind_admin(cfg: &BotConfig) -> anyhow::Result<Option<admin::AdminListener>> {
+    let listener = admin::bind(&cfg.admin)?;
+    if let Some(l) = &listener {
+        println!("viper admin: http://{}", l.addr);
+    }
+    Ok(listener)
 }
 
 fn run_paper(
@@ -109,6 +189,7 @@ fn run_paper(
     seed: u64,
 ) -> anyhow::Result<()> {
     let mut cfg = load_config(config.as_ref())?;
+    let admin = bind_admin(&cfg)?;
     // The embedded exchange starts empty every run, so paper keeps its own journal and
     // starts it afresh: last run's orders do not exist on this exchange.
     cfg.data_dir = cfg.data_dir.join("paper");
@@ -139,7 +220,7 @@ fn run_paper(
             demo: false,
             credentials: creds,
         };
-        let result = run_bot(&cfg, ep, duration).await;
+        let result = bot_run::run_bot(&cfg, ep, duration, admin).await;
         sim.stop().await;
         result
     })
@@ -177,109 +258,79 @@ fn run_live(
 ) -> anyhow::Result<()> {
     let cfg = BotConfig::load(&config)?;
     let credentials = credentials_from_env()?;
-    let rest_url = exchange_url
-        .or_else(|| Some(cfg.exchange.rest_url.clone()).filter(|u| !u.is_empty()))
-        .unwrap_or_else(|| viper_bitget::rest::LIVE_BASE_URL.to_string());
+    let admin = bind_admin(&cfg)?;
+    let rest_url = rest_url_of(&cfg, exchange_url);
     let ep = system::Endpoint {
         rest_url,
         demo: cfg.mode == "demo",
         credentials,
     };
-    actix_rt::System::new().block_on(run_bot(&cfg, ep, duration))
-}
-
-async fn wait_for_stop(duration: Option<Duration>) {
-    let sleep = async {
-        match duration {
-            Some(d) => actix_rt::time::sleep(d).await,
-            None => std::future::pending().await,
+    actix_rt::System::new().block_on(async move {
+        if cfg.mode == "live" {
+            let rest = viper_bitget::RestClient::new(rest_config(&ep, &cfg));
+            viper::check::enforce_live_key_policy(&rest, &cfg).await?;
         }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match actix_rt::signal::unix::signal(actix_rt::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = sleep => tracing::info!("duration reached; stopping"),
-        _ = actix_rt::signal::ctrl_c() => tracing::info!("Ctrl-C; stopping"),
-        _ = term => tracing::info!("SIGTERM; stopping"),
-    }
+        bot_run::run_bot(&cfg, ep, duration, admin).await
+    })
 }
 
-async fn run_bot(
-    cfg: &BotConfig,
-    ep: system::Endpoint,
-    duration: Option<Duration>,
-) -> anyhow::Result<()> {
-    let bot = system::start(cfg, ep).await.context("starting the bot")?;
-    wait_for_stop(duration).await;
-    system::stop(&bot).await?;
-    print_summary(&bot).await
+/// A REST client config for an endpoint, with the config's timeout.
+fn rest_config(ep: &system::Endpoint, cfg: &BotConfig) -> viper_bitget::RestConfig {
+    let mut rc = viper_bitget::RestConfig::custom(&ep.rest_url, Some(ep.credentials.clone()));
+    rc.demo = ep.demo;
+    rc.request_timeout = Duration::from_millis(cfg.exchange.request_timeout_ms);
+    rc
 }
 
-async fn print_summary(bot: &system::Bot) -> anyhow::Result<()> {
-    use viper_actors::health_monitor::GetHealth;
-    use viper_actors::order_router::JournalCounts;
-    use viper_actors::trader::GetTraderStats;
-    let counts = bot.router.send(JournalCounts).await??;
-    let stats = bot.trader.send(GetTraderStats).await?;
-    let guard = bot.guard.send(viper_actors::guard::GetGuardStats).await?;
-    let health = bot.health.send(GetHealth).await?;
-    let fills = bot
-        .rest
-        .fills(&Default::default())
-        .await
-        .map(|f| f.fill_list.len())
-        .unwrap_or(0);
-    let now = viper_actors::account_sync::read_account(&bot.rest)
-        .await
-        .ok();
-    println!("viper summary");
-    println!(
-        "  uptime:            {:.0}s (market data fresh {:.1}% of checks)",
-        health.uptime.as_secs_f64(),
-        health.market_uptime * 100.0
-    );
-    println!(
-        "  intents:           {} ({} refused by risk, {} sent, {} failed)",
-        stats.intents, stats.refused, stats.placed, stats.failed
-    );
-    let phases: Vec<String> = counts.iter().map(|(p, n)| format!("{p} {n}")).collect();
-    println!(
-        "  orders by phase:   {}",
-        if phases.is_empty() {
-            "none".into()
+fn run_check(
+    config: Option<PathBuf>,
+    exchange_url: Option<String>,
+    json: bool,
+    trade_test: bool,
+) -> anyhow::Result<bool> {
+    let cfg = load_config(config.as_ref())?;
+    let embedded =
+        exchange_url.is_none() && cfg.exchange.rest_url.is_empty() && cfg.mode == "paper";
+    actix_rt::System::new().block_on(async move {
+        let (target, sim) = if embedded {
+            let sim = viper_sim::start(viper_sim::SimConfig::default(), "127.0.0.1:0".parse()?)
+                .await
+                .context("starting the embedded simulator")?;
+            let target = viper::check_probes::Target {
+                rest_url: sim.rest_url.clone(),
+                demo: false,
+                credentials: Credentials::new(
+                    viper_sim::DEFAULT_API_KEY,
+                    viper_sim::DEFAULT_API_SECRET,
+                    viper_sim::DEFAULT_PASSPHRASE,
+                ),
+            };
+            (target, Some(sim))
         } else {
-            phases.join(", ")
+            let target = viper::check_probes::Target {
+                rest_url: rest_url_of(&cfg, exchange_url),
+                demo: cfg.mode == "demo",
+                credentials: credentials_from_env()?,
+            };
+            (target, None)
+        };
+        let report = viper::check::run(&cfg, target, trade_test).await;
+        if let Some(sim) = sim {
+            sim.stop().await;
         }
-    );
-    println!("  fills:             {fills}");
-    println!(
-        "  stop-loss guard:   {} placed, {} closed, {} failures",
-        guard.placed, guard.closed, guard.failures
-    );
-    println!(
-        "  actor restarts:    {}",
-        health.restarts.values().sum::<u32>()
-    );
-    println!("  reconnects:        0 (REST polling)");
-    match now {
-        Some(s) => println!(
-            "  equity:            {} USDT (PnL {} USDT, {} positions open, each with its exchange stop-loss left in place)",
-            s.equity,
-            s.equity - bot.start_equity,
-            s.positions.len()
-        ),
-        None => println!("  equity:            unavailable (the final account read failed)"),
-    }
-    Ok(())
+        if json {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        } else {
+            print!("{}", report.table());
+        }
+        Ok(report.ok)
+    })
+}
+
+fn rest_url_of(cfg: &BotConfig, exchange_url: Option<String>) -> String {
+    exchange_url
+        .or_else(|| Some(cfg.exchange.rest_url.clone()).filter(|u| !u.is_empty()))
+        .unwrap_or_else(|| viper_bitget::rest::LIVE_BASE_URL.to_string())
 }
 
 fn run_sim(

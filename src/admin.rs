@@ -1,0 +1,260 @@
+//! The admin HTTP server: `GET /metrics` (Prometheus text), `GET /health` (liveness),
+//! `GET /ready` (the HealthMonitor's verdict as JSON; 503 unless live), `POST /halt` and
+//! `POST /resume` (operator emergency stop; bearer token when `VIPER_ADMIN_TOKEN` is set).
+//!
+//! The listener is bound before anything else starts, so a port in use fails the start
+//! cleanly. actix-web serves on its own worker thread; halt and resume travel over a channel
+//! to [`control_loop`], which runs beside the bot and calls `system::halt` / `system::resume`.
+
+use crate::config::AdminConfig;
+use crate::system::Bot;
+use actix::Addr;
+use actix_web::http::StatusCode;
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use anyhow::Context as _;
+use metrics_exporter_prometheus::PrometheusHandle;
+use serde_json::json;
+use std::net::{SocketAddr, TcpListener};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
+use viper_actors::health_monitor::{GetHealth, HealthMonitor, HealthReport, Verdict};
+
+pub use crate::admin_metrics::{describe_metrics, install_recorder, refresh_gauges};
+
+/// A bound, not yet serving, admin listener.
+#[derive(Debug)]
+pub struct AdminListener {
+    listener: TcpListener,
+    /// The address actually bound (port 0 resolved).
+    pub addr: SocketAddr,
+}
+
+/// Binds `admin.listen`; `Ok(None)` when the admin server is disabled.
+pub fn bind(cfg: &AdminConfig) -> anyhow::Result<Option<AdminListener>> {
+    if !cfg.enabled {
+        return Ok(None);
+    }
+    let want: SocketAddr = cfg
+        .listen
+        .parse()
+        .with_context(|| format!("admin.listen: not a host:port address: {:?}", cfg.listen))?;
+    let listener = TcpListener::bind(want).map_err(|e| {
+        anyhow::anyhow!(
+            "admin.listen {want}: cannot listen ({e}); is another viper running? Stop it, or set admin.listen (VIPER_ADMIN__LISTEN) to a free port"
+        )
+    })?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+    Ok(Some(AdminListener { listener, addr }))
+}
+
+/// An operator command for the bot.
+#[derive(Debug)]
+pub enum Control {
+    /// Stop opening orders.
+    Halt {
+        /// Why (logged and shown in `/ready`).
+        reason: String,
+        /// The outcome.
+        done: oneshot::Sender<Result<(), String>>,
+    },
+    /// Trade again.
+    Resume {
+        /// The outcome.
+        done: oneshot::Sender<Result<(), String>>,
+    },
+}
+
+/// What every request handler can reach (all `Send`: actix-web runs its own thread).
+#[derive(Clone)]
+pub struct AdminState {
+    /// The health monitor.
+    pub health: Addr<HealthMonitor>,
+    /// Halt / resume towards the bot.
+    pub control: mpsc::Sender<Control>,
+    /// The Prometheus recorder's handle (`None`: no recorder installed in this process).
+    pub metrics: Option<PrometheusHandle>,
+    /// Bearer token required by `POST` endpoints.
+    pub token: Option<String>,
+}
+
+/// Starts serving on `listener`; the returned server runs until stopped.
+pub fn serve(listener: AdminListener, state: AdminState) -> anyhow::Result<actix_web::dev::Server> {
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .wrap_fn(|req, srv| {
+                use actix_web::dev::Service as _;
+                let path: &'static str = match req.path() {
+                    "/metrics" => "/metrics",
+                    "/health" => "/health",
+                    "/ready" => "/ready",
+                    "/halt" => "/halt",
+                    "/resume" => "/resume",
+                    _ => "other",
+                };
+                let started = Instant::now();
+                let fut = srv.call(req);
+                async move {
+                    let res = fut.await?;
+                    let status = res.status().as_u16().to_string();
+                    metrics::counter!("viper_admin_requests_total", "path" => path, "status" => status)
+                        .increment(1);
+                    metrics::histogram!("viper_admin_request_duration_seconds", "path" => path)
+                        .record(started.elapsed().as_secs_f64());
+                    Ok(res)
+                }
+            })
+            .route("/metrics", web::get().to(metrics_text))
+            .route("/health", web::get().to(health))
+            .route("/ready", web::get().to(ready))
+            .route("/halt", web::post().to(halt))
+            .route("/resume", web::post().to(resume))
+    })
+    .workers(1)
+    .disable_signals()
+    .shutdown_timeout(1)
+    .listen(listener.listener)
+    .context("admin server")?
+    .run();
+    Ok(server)
+}
+
+async fn metrics_text(st: web::Data<AdminState>) -> HttpResponse {
+    match &st.metrics {
+        Some(h) => HttpResponse::Ok()
+            .content_type("text/plain; version=0.0.4; charset=utf-8")
+            .body(h.render()),
+        None => HttpResponse::ServiceUnavailable().body("no metrics recorder in this process\n"),
+    }
+}
+
+async fn health() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "ok" }))
+}
+
+/// The `/ready` document.
+pub fn ready_json(r: &HealthReport) -> serde_json::Value {
+    let secs = |d: Option<Duration>| d.map(|d| (d.as_secs_f64() * 1000.0).round() / 1000.0);
+    json!({
+        "verdict": r.verdict.as_str(),
+        "reasons": r.reasons,
+        "trading": r.trading.as_str(),
+        "market_data_age_secs": secs(r.market_age),
+        "account_data_age_secs": secs(r.account_age),
+        "heartbeat_age_secs": r.heartbeats.iter().map(|(k, v)| (k.to_string(), json!(secs(Some(*v))))).collect::<serde_json::Map<_, _>>(),
+        "restarts": r.restarts,
+        "uptime_secs": r.uptime.as_secs(),
+        "market_uptime_ratio": r.market_uptime,
+    })
+}
+
+async fn ready(st: web::Data<AdminState>) -> HttpResponse {
+    match st.health.send(GetHealth).await {
+        Ok(r) => {
+            let code = if r.verdict == Verdict::Live {
+                StatusCode::OK
+            } else {
+                StatusCode::SERVICE_UNAVAILABLE
+            };
+            HttpResponse::build(code).json(ready_json(&r))
+        }
+        Err(e) => HttpResponse::ServiceUnavailable()
+            .json(json!({ "verdict": "down", "reasons": [format!("health monitor: {e}")] })),
+    }
+}
+
+fn authorised(st: &AdminState, req: &HttpRequest) -> bool {
+    let Some(want) = &st.token else { return true };
+    let got = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    // Length and bytes compared without an early exit.
+    let (a, b) = (want.as_bytes(), got.as_bytes());
+    let diff = a
+        .iter()
+        .zip(b.iter().cycle())
+        .fold(u8::from(a.len() != b.len()), |d, (x, y)| d | (x ^ y));
+    !b.is_empty() && diff == 0
+}
+
+fn unauthorised() -> HttpResponse {
+    HttpResponse::Unauthorized()
+        .insert_header(("WWW-Authenticate", "Bearer"))
+        .json(json!({ "error": "missing or wrong bearer token (VIPER_ADMIN_TOKEN)" }))
+}
+
+async fn command(
+    st: &AdminState,
+    make: impl FnOnce(oneshot::Sender<Result<(), String>>) -> Control,
+    state: &str,
+) -> HttpResponse {
+    let (tx, rx) = oneshot::channel();
+    if st.control.send(make(tx)).await.is_err() {
+        return HttpResponse::ServiceUnavailable().json(json!({ "error": "the bot is stopping" }));
+    }
+    match rx.await {
+        Ok(Ok(())) => HttpResponse::Ok().json(json!({ "trading": state })),
+        Ok(Err(e)) => HttpResponse::InternalServerError().json(json!({ "error": e })),
+        Err(_) => {
+            HttpResponse::ServiceUnavailable().json(json!({ "error": "the bot is stopping" }))
+        }
+    }
+}
+
+async fn halt(st: web::Data<AdminState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    if !authorised(&st, &req) {
+        return unauthorised();
+    }
+    let reason = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v.get("reason").and_then(|r| r.as_str()).map(str::to_owned))
+        .unwrap_or_else(|| "POST /halt".into());
+    let reason: String = reason.chars().take(200).collect();
+    command(&st, |done| Control::Halt { reason, done }, "halted").await
+}
+
+async fn resume(st: web::Data<AdminState>, req: HttpRequest) -> HttpResponse {
+    if !authorised(&st, &req) {
+        return unauthorised();
+    }
+    command(&st, |done| Control::Resume { done }, "active").await
+}
+
+/// Runs beside the bot until the channel closes: executes operator commands and refreshes
+/// the gauges derived from the actors (and the recorder's upkeep) every second.
+pub async fn control_loop(
+    bot: &Bot,
+    mut rx: mpsc::Receiver<Control>,
+    metrics: Option<PrometheusHandle>,
+) {
+    let mut tick = actix_rt::time::interval(Duration::from_secs(1));
+    let mut phases = std::collections::BTreeSet::new();
+    loop {
+        tokio::select! {
+            cmd = rx.recv() => match cmd {
+                None => return,
+                Some(Control::Halt { reason, done }) => {
+                    tracing::warn!(%reason, "operator halt: no new orders until resumed");
+                    let r = crate::system::halt(bot, &reason).await.map_err(|e| e.to_string());
+                    let _ = done.send(r);
+                }
+                Some(Control::Resume { done }) => {
+                    tracing::warn!("operator resume: trading enabled again");
+                    let r = crate::system::resume(bot).await.map_err(|e| e.to_string());
+                    let _ = done.send(r);
+                }
+            },
+            _ = tick.tick() => {
+                refresh_gauges(bot, &mut phases).await;
+                if let Some(h) = &metrics {
+                    h.run_upkeep();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! The Prometheus recorder (installed once per process, no listener of its own: the admin
+//! server renders it), the descriptions of every series, and the gauges derived from the
+//! actors' state each second.
+
+use crate::system::Bot;
+use anyhow::Context as _;
+use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::collections::BTreeSet;
+
+/// Latency buckets, seconds: the 2 s criterion sits on a boundary.
+const LATENCY_BUCKETS: &[f64] = &[
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0,
+];
+/// Buckets for the time a position spent without a stop-loss.
+const UNPROTECTED_BUCKETS: &[f64] = &[0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0];
+
+/// Installs the global recorder and describes every metric of every crate.
+pub fn install_recorder() -> anyhow::Result<PrometheusHandle> {
+    let handle = PrometheusBuilder::new()
+        .set_buckets(LATENCY_BUCKETS)
+        .context("histogram buckets")?
+        .set_buckets_for_metric(
+            Matcher::Full("viper_unprotected_position_seconds".into()),
+            UNPROTECTED_BUCKETS,
+        )
+        .context("histogram buckets")?
+        .install_recorder()
+        .context("installing the Prometheus recorder")?;
+    viper_bitget::describe_metrics();
+    viper_bitget::ws::metrics::describe_metrics();
+    viper_actors::metrics::describe_metrics();
+    describe_metrics();
+    Ok(handle)
+}
+
+/// Describes the series this package emits.
+pub fn describe_metrics() {
+    describe_counter!(
+        "viper_admin_requests_total",
+        "Admin HTTP requests, by path and status"
+    );
+    describe_histogram!(
+        "viper_admin_request_duration_seconds",
+        "Admin HTTP request latency, by path"
+    );
+    describe_gauge!(
+        "viper_trading_active",
+        "1 while trading is enabled, 0 while halted"
+    );
+    describe_gauge!(
+        "viper_ready",
+        "1 when the health verdict is live, 0 when degraded or halted"
+    );
+    describe_gauge!("viper_uptime_seconds", "Seconds since the bot started");
+    describe_gauge!(
+        "viper_orders_by_phase",
+        "Orders in the journal, by phase (from the OrderRouter)"
+    );
+    describe_counter!(
+        "viper_intents_total",
+        "Order intents produced by the strategy"
+    );
+    describe_counter!(
+        "viper_intent_outcomes_total",
+        "Order intents by outcome: refused by risk, sent to the router, failed"
+    );
+    describe_counter!(
+        "viper_stale_ticks_total",
+        "Ticks the strategy skipped because market data was stale"
+    );
+    describe_counter!(
+        "viper_guard_actions_total",
+        "Stop-loss guard actions: stops placed, positions closed, failures"
+    );
+}
+
+/// Reads the actors' state and sets the derived series.
+pub async fn refresh_gauges(bot: &Bot, phases: &mut BTreeSet<String>) {
+    use viper_actors::events::TradingState;
+    use viper_actors::guard::GetGuardStats;
+    use viper_actors::health_monitor::{GetHealth, Verdict};
+    use viper_actors::order_router::JournalCounts;
+    use viper_actors::trader::GetTraderStats;
+    if let Ok(h) = bot.health.send(GetHealth).await {
+        gauge!("viper_trading_active").set(f64::from(u8::from(h.trading == TradingState::Active)));
+        gauge!("viper_ready").set(f64::from(u8::from(h.verdict == Verdict::Live)));
+        gauge!("viper_uptime_seconds").set(h.uptime.as_secs_f64());
+    }
+    if let Ok(Ok(counts)) = bot.router.send(JournalCounts).await {
+        let now: BTreeSet<String> = counts.iter().map(|(p, _)| p.clone()).collect();
+        for gone in phases.difference(&now) {
+            gauge!("viper_orders_by_phase", "phase" => gone.clone()).set(0.0);
+        }
+        for (p, n) in counts {
+            // Journal counts are far below 2^53: exact as f64.
+            gauge!("viper_orders_by_phase", "phase" => p.clone()).set(n as f64);
+            phases.insert(p);
+        }
+    }
+    if let Ok(s) = bot.trader.send(GetTraderStats).await {
+        counter!("viper_intents_total").absolute(s.intents);
+        for (k, v) in [
+            ("refused", s.refused),
+            ("sent", s.placed),
+            ("failed", s.failed),
+        ] {
+            counter!("viper_intent_outcomes_total", "outcome" => k).absolute(v);
+        }
+        counter!("viper_stale_ticks_total").absolute(s.stale_ticks);
+    }
+    if let Ok(g) = bot.guard.send(GetGuardStats).await {
+        for (k, v) in [
+            ("stop_placed", g.placed),
+            ("position_closed", g.closed),
+            ("failure", g.failures),
+        ] {
+            counter!("viper_guard_actions_total", "action" => k).absolute(v);
+        }
+    }
+}

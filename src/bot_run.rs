@@ -1,0 +1,131 @@
+//! The bot's run: start (recovery), the admin server and the gauges beside it, the wait for
+//! a stop, a clean stop, and the summary.
+
+use anyhow::Context as _;
+use std::time::Duration;
+use viper::config::BotConfig;
+use viper::{admin, system};
+
+pub async fn wait_for_stop(duration: Option<Duration>) {
+    let sleep = async {
+        match duration {
+            Some(d) => actix_rt::time::sleep(d).await,
+            None => std::future::pending().await,
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match actix_rt::signal::unix::signal(actix_rt::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = sleep => tracing::info!("duration reached; stopping"),
+        _ = actix_rt::signal::ctrl_c() => tracing::info!("Ctrl-C; stopping"),
+        _ = term => tracing::info!("SIGTERM; stopping"),
+    }
+}
+
+/// Starts the bot, then the admin server on the listener bound earlier and the recorder;
+/// runs until the duration, Ctrl-C or SIGTERM; stops cleanly and prints the summary.
+pub async fn run_bot(
+    cfg: &BotConfig,
+    ep: system::Endpoint,
+    duration: Option<Duration>,
+    listener: Option<admin::AdminListener>,
+) -> anyhow::Result<()> {
+    // Installed once per process; a second bot in one process keeps the first recorder.
+    let metrics = admin::install_recorder().ok();
+    let bot = system::start(cfg, ep).await.context("starting the bot")?;
+    let (tx, rx) = tokio::sync::mpsc::channel(8);
+    let server = match listener {
+        Some(l) => {
+            let state = admin::AdminState {
+                health: bot.health.clone(),
+                control: tx.clone(),
+                metrics: metrics.clone(),
+                token: cfg.admin.token.as_ref().map(|t| t.0.clone()),
+            };
+            let addr = l.addr;
+            let srv = admin::serve(l, state)?;
+            let handle = srv.handle();
+            actix_rt::spawn(srv);
+            tracing::info!(%addr, token = cfg.admin.token.is_some(), "admin server: /metrics /health /ready /halt /resume");
+            Some(handle)
+        }
+        None => None,
+    };
+    tokio::select! {
+        () = wait_for_stop(duration) => {}
+        () = admin::control_loop(&bot, rx, metrics) => {}
+    }
+    drop(tx);
+    if let Some(h) = server {
+        h.stop(true).await;
+    }
+    system::stop(&bot).await?;
+    print_summary(&bot).await
+}
+
+async fn print_summary(bot: &system::Bot) -> anyhow::Result<()> {
+    use viper_actors::health_monitor::GetHealth;
+    use viper_actors::order_router::JournalCounts;
+    use viper_actors::trader::GetTraderStats;
+    let counts = bot.router.send(JournalCounts).await??;
+    let stats = bot.trader.send(GetTraderStats).await?;
+    let guard = bot.guard.send(viper_actors::guard::GetGuardStats).await?;
+    let health = bot.health.send(GetHealth).await?;
+    let fills = bot
+        .rest
+        .fills(&Default::default())
+        .await
+        .map(|f| f.fill_list.len())
+        .unwrap_or(0);
+    let now = viper_actors::account_sync::read_account(&bot.rest)
+        .await
+        .ok();
+    println!("viper summary");
+    println!(
+        "  uptime:            {:.0}s (market data fresh {:.1}% of checks)",
+        health.uptime.as_secs_f64(),
+        health.market_uptime * 100.0
+    );
+    println!(
+        "  intents:           {} ({} refused by risk, {} sent, {} failed)",
+        stats.intents, stats.refused, stats.placed, stats.failed
+    );
+    let phases: Vec<String> = counts.iter().map(|(p, n)| format!("{p} {n}")).collect();
+    println!(
+        "  orders by phase:   {}",
+        if phases.is_empty() {
+            "none".into()
+        } else {
+            phases.join(", ")
+        }
+    );
+    println!("  fills:             {fills}");
+    println!(
+        "  stop-loss guard:   {} placed, {} closed, {} failures",
+        guard.placed, guard.closed, guard.failures
+    );
+    println!(
+        "  actor restarts:    {}",
+        health.restarts.values().sum::<u32>()
+    );
+    println!("  reconnects:        0 (REST polling)");
+    match now {
+        Some(s) => println!(
+            "  equity:            {} USDT (PnL {} USDT, {} positions open, each with its exchange stop-loss left in place)",
+            s.equity,
+            s.equity - bot.start_equity,
+            s.positions.len()
+        ),
+        None => println!("  equity:            unavailable (the final account read failed)"),
+    }
+    Ok(())
+}

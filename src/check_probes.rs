@@ -1,0 +1,455 @@
+//! The probes of `viper check`: every REST endpoint the bot uses (three calls each, p50 and
+//! max latency), the server-time offset, the key policy, position and margin mode and
+//! leverage per symbol, the WebSocket public and private (login) handshakes, and with
+//! `--trade-test` a minimum-size limit order far from the market, placed and cancelled.
+
+use crate::check::{Report, Row, Status, key_policy, ws_urls};
+use crate::config::BotConfig;
+use rust_decimal::Decimal;
+use std::future::Future;
+use std::time::{Duration, Instant};
+use viper_bitget::models::{
+    ClientOid, Contract, Force, OrderListQuery, OrderRef, OrderState, OrderType, PlaceOrderRequest,
+    PlanListQuery, PlanType, Price, Side, Size, TradeSide,
+};
+use viper_bitget::ws::{Channel, SubArg, WsClient, WsConfig, WsEvent};
+use viper_bitget::{Credentials, Error, RestClient, RestConfig};
+
+/// Where `viper check` connects.
+pub struct Target {
+    /// REST base URL.
+    pub rest_url: String,
+    /// Demo trading header.
+    pub demo: bool,
+    /// API credentials.
+    pub credentials: Credentials,
+}
+
+const CALLS: usize = 3;
+
+/// Calls `f` three times; the last error (if any) wins.
+async fn thrice<T, F, Fut>(mut f: F) -> (Vec<Duration>, Result<T, Error>)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, Error>>,
+{
+    let mut samples = Vec::new();
+    let mut last = None;
+    for _ in 0..CALLS {
+        let t = Instant::now();
+        let r = f().await;
+        samples.push(t.elapsed());
+        let failed = r.is_err();
+        last = Some(r);
+        if failed {
+            break;
+        }
+    }
+    let last = last.unwrap_or_else(|| Err(Error::InvalidRequest("no call made".into())));
+    (samples, last)
+}
+
+fn endpoint_row<T>(
+    name: &str,
+    samples: &[Duration],
+    r: &Result<T, Error>,
+    ok: impl FnOnce(&T) -> (Status, String),
+) -> Row {
+    let (status, detail) = match r {
+        Ok(v) => ok(v),
+        Err(e) => (Status::Fail, hint(e)),
+    };
+    Row::new(name, status, detail).timed(samples)
+}
+
+/// The error, plus what to do for the codes a user meets (docs/troubleshooting.md).
+fn hint(e: &Error) -> String {
+    let fix = match e.code() {
+        Some("40008" | "40004" | "40005") => "; the local clock is off: enable NTP",
+        Some("40018" | "40038") => "; this IP is not on the key's whitelist",
+        Some("40014") => "; the key lacks the permission for this endpoint",
+        Some("40006" | "40009" | "40012" | "40036") => "; check the key, secret and passphrase",
+        Some("40099") => "; demo key with live mode or the reverse: check mode",
+        Some("429") => "; rate limited: another client shares this key or IP",
+        _ => "",
+    };
+    format!("{e}{fix}")
+}
+
+/// Runs every check; never panics on an exchange answer.
+pub async fn run(cfg: &BotConfig, target: Target, trade_test: bool) -> Report {
+    let mut rc = RestConfig::custom(&target.rest_url, Some(target.credentials.clone()));
+    rc.demo = target.demo;
+    rc.request_timeout = Duration::from_millis(cfg.exchange.request_timeout_ms);
+    let rest = RestClient::new(rc);
+    let mut rows = rest_rows(&rest, cfg).await;
+    rows.extend(account_rows(&rest, cfg).await);
+    rows.extend(ws_rows(cfg, &target).await);
+    if trade_test {
+        rows.push(trade_test_row(&rest, cfg).await);
+    } else {
+        rows.push(Row::new(
+            "trade test",
+            Status::Skip,
+            "not run (add --trade-test to place and cancel a minimum-size order)",
+        ));
+    }
+    Report::new(&target.rest_url, &cfg.mode, rows)
+}
+
+async fn rest_rows(rest: &RestClient, cfg: &BotConfig) -> Vec<Row> {
+    let sym = cfg.symbols[0].as_str();
+    let mut rows = Vec::new();
+    let offsets = std::cell::RefCell::new(Vec::new());
+    let (s, r) = thrice(|| async {
+        let t0 = now_ms();
+        let st = rest.server_time().await?;
+        offsets
+            .borrow_mut()
+            .push(st.server_time - (t0 + now_ms()) / 2);
+        Ok(st)
+    })
+    .await;
+    let offsets = offsets.into_inner();
+    rows.push(endpoint_row("GET public/time", &s, &r, |_| {
+        (Status::Pass, "server time read".into())
+    }));
+    if let Some(off) = offsets.iter().copied().min_by_key(|o| o.abs()) {
+        let status = if off.abs() <= 1000 {
+            Status::Pass
+        } else {
+            Status::Warn
+        };
+        rows.push(Row::new(
+            "server time offset",
+            status,
+            format!("{off:+} ms (server − local; the client compensates, but keep NTP on)"),
+        ));
+    }
+    let (s, r) = thrice(|| rest.ticker(sym)).await;
+    rows.push(endpoint_row(
+        &format!("GET market/ticker {sym}"),
+        &s,
+        &r,
+        |t| (Status::Pass, format!("last {}", t.last_pr)),
+    ));
+    let (s, r) = thrice(|| rest.contracts(None)).await;
+    rows.push(endpoint_row("GET market/contracts", &s, &r, |cs| {
+        let missing: Vec<&str> = cfg
+            .symbols
+            .iter()
+            .filter(|s| !cs.iter().any(|c| &c.symbol == *s))
+            .map(String::as_str)
+            .collect();
+        if missing.is_empty() {
+            (
+                Status::Pass,
+                format!("{} contracts; every configured symbol listed", cs.len()),
+            )
+        } else {
+            (
+                Status::Fail,
+                format!("symbols not listed: {}", missing.join(", ")),
+            )
+        }
+    }));
+    let (s, r) = thrice(|| rest.account(sym)).await;
+    rows.push(endpoint_row("GET account/account", &s, &r, |a| {
+        (
+            Status::Pass,
+            format!("equity {} {}", a.account_equity, a.margin_coin),
+        )
+    }));
+    let (s, r) = thrice(|| rest.all_positions()).await;
+    rows.push(endpoint_row("GET position/all-position", &s, &r, |p| {
+        (Status::Pass, format!("{} open positions", p.len()))
+    }));
+    let oid = ClientOid::new(format!("viperchk{}", now_ms()));
+    let (s, r) = match oid {
+        Ok(oid) => thrice(|| rest.settle_order(sym, &oid)).await,
+        Err(e) => (Vec::new(), Err(e)),
+    };
+    rows.push(endpoint_row(
+        "GET order/detail (unknown clientOid)",
+        &s,
+        &r,
+        |o| match o {
+            None => (Status::Pass, "not found, as expected".into()),
+            Some(o) => (Status::Fail, format!("an order was found: {}", o.order_id)),
+        },
+    ));
+    let all = OrderListQuery::default();
+    let (s, r) = thrice(|| rest.orders_pending(&all)).await;
+    rows.push(endpoint_row("GET order/orders-pending", &s, &r, |l| {
+        (
+            Status::Pass,
+            format!("{} resting orders", l.entrusted_list.len()),
+        )
+    }));
+    let q = PlanListQuery {
+        plan_type: PlanType::ProfitLoss,
+        symbol: None,
+        order: None,
+        plan_status: None,
+        id_less_than: None,
+        limit: None,
+    };
+    let (s, r) = thrice(|| rest.orders_plan_pending(&q)).await;
+    rows.push(endpoint_row("GET order/orders-plan-pending", &s, &r, |l| {
+        (
+            Status::Pass,
+            format!("{} TP/SL orders", l.entrusted_list.len()),
+        )
+    }));
+    rows
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+async fn account_rows(rest: &RestClient, cfg: &BotConfig) -> Vec<Row> {
+    let mut rows = Vec::new();
+    let t = Instant::now();
+    match rest.api_key_info().await {
+        Ok(info) => {
+            rows.push(
+                Row::new(
+                    "GET spot/account/info (key)",
+                    Status::Pass,
+                    format!("uid {}", info.user_id),
+                )
+                .timed(&[t.elapsed()]),
+            );
+            rows.extend(key_policy(&info, &cfg.live));
+        }
+        Err(e) => rows.push(Row::new(
+            "GET spot/account/info (key)",
+            Status::Fail,
+            hint(&e),
+        )),
+    }
+    let want_margin = cfg.exchange.margin_mode.as_str();
+    for (i, sym) in cfg.symbols.iter().enumerate() {
+        let a = match rest.account(sym).await {
+            Ok(a) => a,
+            Err(e) => {
+                rows.push(Row::new(format!("account {sym}"), Status::Fail, hint(&e)));
+                continue;
+            }
+        };
+        if i == 0 {
+            let got = a
+                .pos_mode
+                .map(|m| m.as_str().to_owned())
+                .unwrap_or_default();
+            let want = cfg.exchange.position_mode.as_str();
+            rows.push(Row::new(
+                "position mode",
+                if got == want { Status::Pass } else { Status::Warn },
+                if got == want {
+                    got
+                } else {
+                    format!("account is {got:?}, config wants {want}: `viper run` switches it only while flat (40774 otherwise)")
+                },
+            ));
+        }
+        let margin = a
+            .margin_mode
+            .map(|m| m.as_str().to_owned())
+            .unwrap_or_default();
+        let lev = a
+            .crossed_margin_leverage
+            .or(a.isolated_long_lever)
+            .unwrap_or_default();
+        let same = margin == want_margin && lev == Decimal::from(cfg.risk.leverage);
+        rows.push(Row::new(
+            format!("margin mode, leverage {sym}"),
+            if same { Status::Pass } else { Status::Warn },
+            format!(
+                "{margin}, {lev}x{}",
+                if same {
+                    String::new()
+                } else {
+                    format!(
+                        " (config {want_margin}, {}x: set at start)",
+                        cfg.risk.leverage
+                    )
+                }
+            ),
+        ));
+    }
+    rows
+}
+
+async fn ws_rows(cfg: &BotConfig, target: &Target) -> Vec<Row> {
+    let (public, private) = ws_urls(cfg, &target.rest_url);
+    let wcfg = WsConfig::custom(&public, &private);
+    let sym = cfg.symbols[0].as_str();
+    vec![
+        ws_probe(
+            "WS public (ticker)",
+            wcfg.clone(),
+            SubArg::ticker(sym),
+            None,
+        )
+        .await,
+        ws_probe(
+            "WS private (login, account)",
+            wcfg,
+            SubArg::private(Channel::Account),
+            Some(target.credentials.clone()),
+        )
+        .await,
+    ]
+}
+
+/// Connects, waits for the login (private) and the subscription ack, then closes.
+async fn ws_probe(name: &str, cfg: WsConfig, arg: SubArg, creds: Option<Credentials>) -> Row {
+    let private = creds.is_some();
+    let url = if private {
+        cfg.private_url.clone()
+    } else {
+        cfg.public_url.clone()
+    };
+    let started = Instant::now();
+    let (handle, mut events) = match WsClient::start(cfg, vec![arg], creds) {
+        Ok(x) => x,
+        Err(e) => return Row::new(name, Status::Fail, e.to_string()),
+    };
+    let mut logged_in = !private;
+    let wait = async {
+        while let Some(ev) = events.recv().await {
+            match ev {
+                WsEvent::LoggedIn { .. } => logged_in = true,
+                WsEvent::Subscribed { .. } | WsEvent::Push(_) if logged_in => {
+                    return Ok(());
+                }
+                WsEvent::Error { code, msg, .. } => {
+                    return Err(format!("server error {code}: {msg}"));
+                }
+                WsEvent::Disconnected { reason, .. } => {
+                    return Err(format!("disconnected: {reason}"));
+                }
+                _ => {}
+            }
+        }
+        Err("event stream ended".to_owned())
+    };
+    let r = actix_rt::time::timeout(Duration::from_secs(10), wait).await;
+    handle.shutdown();
+    let took = started.elapsed();
+    let row = match r {
+        Ok(Ok(())) => Row::new(
+            name,
+            Status::Pass,
+            format!(
+                "{url}: {} in {} ms",
+                if private {
+                    "logged in and subscribed"
+                } else {
+                    "subscribed"
+                },
+                took.as_millis()
+            ),
+        ),
+        Ok(Err(e)) => Row::new(name, Status::Fail, format!("{url}: {e}")),
+        Err(_) => Row::new(name, Status::Fail, format!("{url}: no answer within 10 s")),
+    };
+    // A handshake is several round trips: held to 5 s, not the 2 s of one request.
+    if row.status == Status::Pass && took > Duration::from_secs(5) {
+        return Row::new(
+            name,
+            Status::Fail,
+            format!("{url}: handshake took {} ms", took.as_millis()),
+        );
+    }
+    row
+}
+
+/// The price and size of a buy far below the market yet inside the exchange's price band.
+fn far_buy(c: &Contract, last: Decimal) -> Option<(Decimal, Decimal)> {
+    let tick = c.price_tick()?;
+    let band = [c.buy_limit_price_ratio, c.sell_limit_price_ratio]
+        .into_iter()
+        .flatten()
+        .filter(|r| *r > Decimal::ZERO)
+        .min()
+        .unwrap_or(Decimal::ONE);
+    let distance = Decimal::new(10, 2).min(band * Decimal::new(9, 1));
+    let price = (last * (Decimal::ONE - distance) / tick).ceil() * tick;
+    let step = c.size_multiplier.0;
+    let min_notional = c.min_trade_usdt.unwrap_or_default() * Decimal::new(11, 1);
+    let by_notional = if price > Decimal::ZERO && step > Decimal::ZERO {
+        (min_notional / price / step).ceil() * step
+    } else {
+        Decimal::ZERO
+    };
+    Some((price, by_notional.max(c.min_trade_num.0)))
+}
+
+async fn trade_test_row(rest: &RestClient, cfg: &BotConfig) -> Row {
+    let sym = cfg.symbols[0].as_str();
+    let name = format!("trade test {sym} (place + cancel)");
+    match trade_test(rest, cfg, sym).await {
+        Ok((detail, samples)) => Row::new(&name, Status::Pass, detail).timed(&samples),
+        Err(e) => Row::new(&name, Status::Fail, e),
+    }
+}
+
+async fn trade_test(
+    rest: &RestClient,
+    cfg: &BotConfig,
+    sym: &str,
+) -> Result<(String, Vec<Duration>), String> {
+    let contract = rest
+        .contracts(Some(sym))
+        .await
+        .map_err(|e| hint(&e))?
+        .into_iter()
+        .find(|c| c.symbol == sym)
+        .ok_or("contract not listed")?;
+    let last = rest.ticker(sym).await.map_err(|e| hint(&e))?.last_pr.0;
+    let (price, size) = far_buy(&contract, last).ok_or("contract has no usable price tick")?;
+    let oid = ClientOid::new(format!("viperchk{}", now_ms())).map_err(|e| e.to_string())?;
+    let mut req = PlaceOrderRequest::new(sym, Side::Buy, OrderType::Limit, Size(size), oid.clone());
+    req.price = Some(Price(price));
+    req.force = Some(Force::Gtc);
+    if cfg.exchange.margin_mode == "isolated" {
+        req.margin_mode = viper_bitget::models::MarginMode::Isolated;
+    }
+    if cfg.exchange.position_mode == "hedge_mode" {
+        req.trade_side = Some(TradeSide::Open);
+    }
+    let t = Instant::now();
+    rest.place_order(&req)
+        .await
+        .map_err(|e| format!("place: {}", hint(&e)))?;
+    let placed = t.elapsed();
+    let t = Instant::now();
+    let cancel = rest
+        .cancel_order(sym, OrderRef::ClientOid(oid.clone()))
+        .await;
+    let cancelled = t.elapsed();
+    cancel.map_err(|e| format!("cancel of {oid:?} FAILED — cancel it by hand: {}", hint(&e)))?;
+    let state = rest
+        .settle_order(sym, &oid)
+        .await
+        .map_err(|e| hint(&e))?
+        .map(|o| o.state);
+    if state != Some(OrderState::Canceled) {
+        return Err(format!(
+            "after cancel the order reads {state:?}: check it by hand"
+        ));
+    }
+    Ok((
+        format!(
+            "buy {size} @ {price} (last {last}) placed in {} ms, cancelled in {} ms",
+            placed.as_millis(),
+            cancelled.as_millis()
+        ),
+        vec![placed, cancelled],
+    ))
+}
