@@ -253,15 +253,23 @@ impl BotConfig {
         let mut errors = Vec::new();
         let env: Vec<(String, String)> = env.into_iter().collect();
         let token = crate::config_env::apply(&mut table, &env, &mut errors);
-        if !errors.is_empty() {
-            return Err(ConfigError::Invalid(errors));
-        }
-        let mut cfg: BotConfig = toml::Value::Table(table)
-            .try_into()
-            .map_err(|e: toml::de::Error| ConfigError::Parse(shown, e.to_string()))?;
+        let mut cfg: BotConfig = match toml::Value::Table(table).try_into() {
+            Ok(c) => c,
+            Err(e) => {
+                let e: toml::de::Error = e;
+                errors.push(format!("{shown} with the VIPER_* overrides: {e}"));
+                return Err(ConfigError::Invalid(errors));
+            }
+        };
         cfg.admin.token = token.map(AdminToken);
-        cfg.validate()?;
-        Ok(cfg)
+        if let Err(ConfigError::Invalid(more)) = cfg.validate() {
+            errors.extend(more);
+        }
+        if errors.is_empty() {
+            Ok(cfg)
+        } else {
+            Err(ConfigError::Invalid(errors))
+        }
     }
 
     /// Every problem, each naming its key.
