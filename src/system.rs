@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use viper_actors::account_sync::{AccountSync, PrivateWs, SnapshotSinks, read_account};
+use viper_actors::capital::{CapitalConfig, CapitalWatch, SetTradingState, latched};
 use viper_actors::events::{TradingState, TradingStateChanged};
 use viper_actors::guard::{GuardConfig, StopLossGuard};
 use viper_actors::health_monitor::HealthMonitor;
@@ -46,6 +47,8 @@ pub struct Bot {
     pub sync: Addr<Watchdog<AccountSync>>,
     /// Stop-loss guard.
     pub guard: Addr<StopLossGuard>,
+    /// Emergency stop, post-trade check and trading-state owner.
+    pub capital: Addr<CapitalWatch>,
     /// Equity when trading was enabled.
     pub start_equity: Decimal,
 }
@@ -185,6 +188,9 @@ pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
     let rules = contract_rules(&rest, cfg).await?;
     prepare_account(&rest, cfg).await?;
     let journal = Journal::open(&cfg.data_dir)?;
+    // A second connection for the trading state (SQLite WAL serves both).
+    let state_journal = Journal::open(&cfg.data_dir)?;
+    let latch = latched(&state_journal);
     let clock: Arc<dyn viper_bitget::clock::Clock> = Arc::new(SystemClock);
     let pct = |p: Decimal| p / Decimal::ONE_HUNDRED;
 
@@ -198,8 +204,9 @@ pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
         max_positions: cfg.risk.max_positions,
         leverage: cfg.risk.leverage,
         max_snapshot_age: Duration::from_millis(cfg.intervals.account_poll_ms * 5),
+        ..RiskLimits::default()
     };
-    let risk = RiskManager::new(limits, TradingState::Halted).start();
+    let risk = RiskManager::new(limits, rules.clone(), TradingState::Halted).start();
     let router_cfg = RouterConfig {
         pos_mode: pos_mode(cfg),
         ..RouterConfig::default()
@@ -215,6 +222,10 @@ pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
         leverage: cfg.risk.leverage,
     });
     let ticks: HashMap<String, Decimal> = rules.iter().map(|(k, r)| (k.clone(), r.tick)).collect();
+    let size_steps: HashMap<String, Decimal> = rules
+        .iter()
+        .map(|(k, r)| (k.clone(), r.size_step))
+        .collect();
     let trader = Trader::new(
         Box::new(strategy),
         risk.clone(),
@@ -234,6 +245,22 @@ pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
         },
     )
     .start();
+    let capital = CapitalWatch::new(
+        rest.clone(),
+        state_journal,
+        CapitalConfig {
+            emergency_equity: cfg.risk.emergency_equity,
+            flatten: true,
+            unreachable_after: Duration::from_secs(60),
+            max_position_margin: cfg.risk.max_position_margin,
+            size_steps,
+        },
+        risk.clone(),
+        router.clone(),
+        vec![risk.clone().recipient(), health.clone().recipient()],
+        TradingState::Halted,
+    )
+    .start();
 
     router
         .send(SettleNow)
@@ -251,6 +278,7 @@ pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
         trader.clone().recipient(),
         health.clone().recipient(),
         guard.clone().recipient(),
+        capital.clone().recipient(),
     ] {
         r.send(snapshot.clone()).await?;
     }
@@ -261,6 +289,7 @@ pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
             trader.clone().recipient(),
             health.clone().recipient(),
             guard.clone().recipient(),
+            capital.clone().recipient(),
         ],
         heartbeat: Some(health.clone().recipient()),
         settle: Some(router.clone().recipient()),
@@ -313,13 +342,28 @@ pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
     )
     .start();
 
-    let active = TradingStateChanged {
-        state: TradingState::Active,
-        reason: "recovery complete".into(),
-    };
-    risk.send(active.clone()).await?;
-    health.send(active).await?;
-    tracing::info!(equity = %start_equity, positions = snapshot.positions.len(), "recovery complete; trading enabled");
+    match latch {
+        Some(reason) => {
+            tracing::error!(%reason, "an emergency stop is latched: trading stays halted until an operator runs `viper resume`");
+            capital
+                .send(SetTradingState {
+                    state: TradingState::Halted,
+                    reason: format!("latched: {reason}"),
+                    latch: true,
+                })
+                .await?;
+        }
+        None => {
+            capital
+                .send(SetTradingState {
+                    state: TradingState::Active,
+                    reason: "recovery complete".into(),
+                    latch: false,
+                })
+                .await?;
+            tracing::info!(equity = %start_equity, positions = snapshot.positions.len(), "recovery complete; trading enabled");
+        }
+    }
     Ok(Bot {
         rest,
         health,
@@ -329,40 +373,49 @@ pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
         feed,
         sync,
         guard,
+        capital,
         start_equity,
     })
 }
 
 /// Stops new orders, keeps protective orders on the exchange, settles the journal.
 pub async fn stop(bot: &Bot) -> anyhow::Result<()> {
-    let halt = TradingStateChanged {
+    // A shutdown halt is not latched: the next start recovers and trades again.
+    let halt = SetTradingState {
         state: TradingState::Halted,
         reason: "shutting down".into(),
+        latch: false,
     };
-    bot.risk.send(halt.clone()).await?;
-    bot.health.send(halt).await?;
+    bot.capital.send(halt).await?;
     let _ = bot.router.send(SettleNow).await?;
     Ok(())
 }
 
-/// Operator emergency stop: no new orders until resumed (protective orders stay).
+/// Operator emergency stop: halt, cancel all but protective orders, flatten, and latch until
+/// resumed.
 pub async fn halt(bot: &Bot, reason: &str) -> anyhow::Result<()> {
-    let msg = TradingStateChanged {
-        state: TradingState::Halted,
-        reason: format!("operator: {reason}"),
-    };
-    bot.risk.send(msg.clone()).await?;
-    bot.health.send(msg).await?;
+    bot.capital
+        .send(viper_actors::capital::EmergencyStop(format!(
+            "operator: {reason}"
+        )))
+        .await?;
     Ok(())
 }
 
-/// Operator resume after a halt.
+/// Operator resume: clears the latch and enables trading.
 pub async fn resume(bot: &Bot) -> anyhow::Result<()> {
-    let msg = TradingStateChanged {
-        state: TradingState::Active,
-        reason: "operator resume".into(),
-    };
-    bot.risk.send(msg.clone()).await?;
-    bot.health.send(msg).await?;
+    bot.capital
+        .send(SetTradingState {
+            state: TradingState::Active,
+            reason: "operator resume".into(),
+            latch: false,
+        })
+        .await?;
     Ok(())
+}
+
+/// `viper resume` while the bot is stopped: clears the latch in the journal of `data_dir`.
+pub fn clear_latch(data_dir: &std::path::Path) -> anyhow::Result<Option<String>> {
+    let journal = Journal::open(data_dir)?;
+    Ok(viper_actors::capital::clear_latch(&journal)?)
 }

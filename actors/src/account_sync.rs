@@ -4,7 +4,9 @@
 //! lost); a failed read is never taken for "flat" or "no orders": nothing is published until
 //! a complete read succeeds.
 
-use crate::events::{AccountSnapshot, ConnectionEvent, ConnectionKind, Heartbeat, PositionView};
+use crate::events::{
+    AccountSnapshot, ConnectionEvent, ConnectionKind, Heartbeat, OpenOrderView, PositionView,
+};
 use crate::order_router::SettleNow;
 use actix::prelude::*;
 use rust_decimal::Decimal;
@@ -116,7 +118,10 @@ impl StreamHandler<WsEvent> for AccountSync {
 }
 
 /// Reads the whole account now.
+/// The snapshot is stamped with the time the read started: everything done before that
+/// instant is reflected in it (what the risk manager's pending-intent bookkeeping relies on).
 pub async fn read_account(rest: &RestClient) -> Result<AccountSnapshot, Error> {
+    let started = Instant::now();
     let accounts = rest.accounts().await?;
     let usdt = accounts
         .iter()
@@ -157,14 +162,22 @@ pub async fn read_account(rest: &RestClient) -> Result<AccountSnapshot, Error> {
         open_orders: orders
             .entrusted_list
             .into_iter()
-            .map(|o| (o.symbol, o.client_oid, o.order_id))
+            .map(|o| OpenOrderView {
+                remaining: o.size.0 - o.base_volume.map(|b| b.0).unwrap_or_default(),
+                price: o.price.map(|p| p.0).filter(|p| !p.is_zero()),
+                reduce_only: o.reduce_only.unwrap_or(false)
+                    || matches!(o.trade_side, Some(viper_bitget::models::TradeSide::Close)),
+                symbol: o.symbol,
+                client_oid: o.client_oid,
+                order_id: o.order_id,
+            })
             .collect(),
         tpsl_plans: plans
             .entrusted_list
             .into_iter()
             .map(|p| (p.symbol, p.plan_type.to_string(), p.trigger_price.0))
             .collect(),
-        at: Instant::now(),
+        at: started,
     })
 }
 

@@ -65,6 +65,23 @@ pub struct PositionView {
     pub take_profit: Option<Decimal>,
 }
 
+/// One open normal order as the exchange reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenOrderView {
+    /// Symbol.
+    pub symbol: String,
+    /// Our id, if it has one.
+    pub client_oid: Option<String>,
+    /// Exchange id.
+    pub order_id: String,
+    /// Size not yet filled.
+    pub remaining: Decimal,
+    /// Limit price (None for market).
+    pub price: Option<Decimal>,
+    /// Reduce-only (cannot open exposure).
+    pub reduce_only: bool,
+}
+
 /// The exchange's view of the account, read by REST (the source of truth).
 #[derive(Debug, Clone, Message)]
 #[rtype(result = "()")]
@@ -75,8 +92,8 @@ pub struct AccountSnapshot {
     pub available: Decimal,
     /// Open positions.
     pub positions: Vec<PositionView>,
-    /// Open normal orders: (symbol, clientOid, orderId).
-    pub open_orders: Vec<(String, Option<String>, String)>,
+    /// Open normal orders.
+    pub open_orders: Vec<OpenOrderView>,
     /// Live TP/SL plans: (symbol, planType, triggerPrice).
     pub tpsl_plans: Vec<(String, String, Decimal)>,
     /// When it was read.

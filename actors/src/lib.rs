@@ -3,6 +3,7 @@
 //! watchdog that restarts a feed or REST actor that stops or panics.
 
 pub mod account_sync;
+pub mod capital;
 pub mod events;
 pub mod guard;
 pub mod health_monitor;

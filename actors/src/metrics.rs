@@ -62,6 +62,15 @@ pub fn describe_metrics() {
         "viper_connection_up",
         "1 while the WebSocket connection is up, by connection"
     );
+    describe_counter!("viper_emergency_stops_total", "Emergency stops triggered");
+    describe_counter!(
+        "viper_limit_reductions_total",
+        "Reduce-to-limit orders sent by the post-trade check"
+    );
+    describe_gauge!(
+        "viper_trading_state",
+        "1 when trading is in the labelled state (halted, reducing)"
+    );
     describe_histogram!(
         "viper_unprotected_position_seconds",
         "Time a position spent without a stop-loss before it got one"

@@ -74,7 +74,7 @@ impl Handler<AccountSnapshot> for Trader {
             .positions
             .iter()
             .map(|p| p.symbol.clone())
-            .chain(m.open_orders.iter().map(|o| o.0.clone()))
+            .chain(m.open_orders.iter().map(|o| o.symbol.clone()))
             .collect();
     }
 }

@@ -99,9 +99,29 @@ pub struct Refusal {
     pub msg: String,
 }
 
+/// One emergency: equity fell below the audit floor; when did orders and positions go?
+#[derive(Debug, Clone, Serialize)]
+pub struct EmergencyTimeline {
+    /// Account.
+    pub uid: u64,
+    /// When equity was first seen below the floor, ms.
+    pub breached_at: i64,
+    /// Equity then.
+    pub equity: Decimal,
+    /// When no normal order and no non-stop plan remained, ms.
+    pub orders_cleared_at: Option<i64>,
+    /// When no position remained, ms.
+    pub flat_at: Option<i64>,
+}
+
 /// The audit trail.
 #[derive(Debug, Default)]
 pub struct Audit {
+    /// Equity floor that opens an emergency timeline (config `audit_equity_floor`).
+    pub equity_floor: Decimal,
+    /// Emergency timelines, oldest first.
+    pub emergencies: Vec<EmergencyTimeline>,
+    below: BTreeMap<u64, bool>,
     /// Every position ever opened, in order.
     pub positions: Vec<PositionLife>,
     /// Exposure per account.
@@ -113,6 +133,14 @@ pub struct Audit {
 const MAX_REFUSALS: usize = 10_000;
 
 impl Audit {
+    /// An empty audit with an emergency equity floor.
+    pub fn with_floor(floor: Decimal) -> Self {
+        Self {
+            equity_floor: floor,
+            ..Self::default()
+        }
+    }
+
     fn open_life(&mut self, uid: u64, symbol: &str, hold: Hold) -> Option<&mut PositionLife> {
         self.positions.iter_mut().rev().find(|l| {
             l.uid == uid && l.symbol == symbol && l.hold_side == hold.as_str() && l.closed.is_none()
@@ -189,6 +217,37 @@ impl Audit {
         e.max_positions = e.max_positions.max(count);
         e.max_leverage = e.max_leverage.max(lev);
         e.min_equity = Some(e.min_equity.map_or(equity, |m| m.min(equity)));
+    }
+
+    /// Records equity against the floor; `orders_clear`/`flat` describe the account now.
+    pub fn equity_check(
+        &mut self,
+        uid: u64,
+        equity: Decimal,
+        orders_clear: bool,
+        flat: bool,
+        now: i64,
+    ) {
+        let was_below = self.below.get(&uid).copied().unwrap_or(false);
+        let below = equity < self.equity_floor;
+        self.below.insert(uid, below);
+        if below && !was_below {
+            self.emergencies.push(EmergencyTimeline {
+                uid,
+                breached_at: now,
+                equity,
+                orders_cleared_at: None,
+                flat_at: None,
+            });
+        }
+        if let Some(t) = self.emergencies.iter_mut().rev().find(|t| t.uid == uid) {
+            if orders_clear && t.orders_cleared_at.is_none() {
+                t.orders_cleared_at = Some(now);
+            }
+            if flat && t.flat_at.is_none() {
+                t.flat_at = Some(now);
+            }
+        }
     }
 
     /// A refused request.

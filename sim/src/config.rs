@@ -33,6 +33,8 @@ pub struct SimConfig {
     pub rate_limits: bool,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Equity below which the audit opens an emergency timeline (USDT).
+    pub audit_equity_floor: Decimal,
     /// WebSocket: close a connection that sent no `ping` for this long (spec: 2 minutes).
     pub ws_idle_timeout_ms: u64,
     /// WebSocket: close every connection after this long (spec: 24 hours).
@@ -214,6 +216,7 @@ impl Default for SimConfig {
             clock_offset_ms: 0,
             rate_limits: true,
             max_body_bytes: 64 * 1024,
+            audit_equity_floor: Decimal::from(15),
             ws_idle_timeout_ms: 120_000,
             ws_max_connection_ms: 24 * 3_600_000,
             ws_book_checksum: true,

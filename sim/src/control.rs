@@ -103,6 +103,7 @@ fn audit(shared: &Shared) -> Value {
         "plans": e.plans.len(),
         "positions": positions,
         "exposure": e.audit.exposure,
+        "emergencies": e.audit.emergencies,
         "refusals": e.audit.refusals,
     })
 }

@@ -112,6 +112,7 @@ impl Shared {
 
     /// Publishes the engine's pending events.
     pub fn publish(&self, engine: &mut Engine) {
+        engine.audit_equity(self.now());
         for e in engine.drain_events() {
             // No subscriber is not an error: events are best-effort notifications.
             let _ = self.events.send(e);

@@ -125,7 +125,7 @@ impl Engine {
             positions: BTreeMap::new(),
             plans: BTreeMap::new(),
             fills: Vec::new(),
-            audit: Audit::default(),
+            audit: Audit::with_floor(cfg.audit_equity_floor),
             events: Vec::new(),
             filling: None,
             next_id: 1_190_000_000_000_000_000,

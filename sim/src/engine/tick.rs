@@ -108,3 +108,26 @@ impl Engine {
             .exposure(uid, per_position, total, count, lev, equity, now);
     }
 }
+
+impl Engine {
+    /// Updates the audit's emergency timelines from every account's equity and exposure.
+    pub fn audit_equity(&mut self, now: i64) {
+        use super::types::{PlanStatus, PlanType};
+        let uids: Vec<u64> = self.accounts.keys().copied().collect();
+        for uid in uids {
+            let equity = self.equity(uid);
+            let orders_clear = !self
+                .orders
+                .values()
+                .any(|o| o.uid == uid && o.state.is_open())
+                && !self.plans.values().any(|p| {
+                    p.uid == uid
+                        && p.status == PlanStatus::Live
+                        && !matches!(p.plan_type, PlanType::PosLoss | PlanType::LossPlan)
+                });
+            let flat = self.positions_of(uid).next().is_none();
+            self.audit
+                .equity_check(uid, equity, orders_clear, flat, now);
+        }
+    }
+}

@@ -1,0 +1,385 @@
+//! CapitalWatch: the emergency stop and the post-trade limit check, and the one place trading
+//! states change. Every transition is logged, counted and persisted in the journal; an
+//! emergency stop latches — trading stays halted across restarts until an operator resumes.
+//!
+//! The emergency stop fires when equity falls below the floor, on an operator command, or when
+//! the exchange has been unreachable beyond a bound. It halts, cancels every normal and plan
+//! order except protective stops, closes every position at market with retries, and confirms
+//! by reading positions back (configurable: flatten, or only halt).
+
+use crate::events::{AccountSnapshot, TradingState, TradingStateChanged};
+use crate::intent::{Direction, OrderIntent};
+use crate::journal::Journal;
+use crate::order_router::{OrderRouter, Place};
+use crate::risk_manager::{Evaluate, RiskManager};
+use actix::prelude::*;
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+use std::time::Duration;
+use tokio::time::Instant;
+use viper_bitget::RestClient;
+use viper_bitget::models::{CancelPlanOrderRequest, PlanType, ProductType};
+
+/// Journal key of the latch (its value is the reason).
+pub const LATCH_KEY: &str = "emergency_latch";
+/// Journal key of the trading state.
+pub const STATE_KEY: &str = "trading_state";
+
+/// Emergency-stop settings.
+#[derive(Debug, Clone)]
+pub struct CapitalConfig {
+    /// Emergency stop below this equity, USDT.
+    pub emergency_equity: Decimal,
+    /// Flatten on emergency (else only halt).
+    pub flatten: bool,
+    /// Emergency stop when no account read succeeded for this long.
+    pub unreachable_after: Duration,
+    /// Margin per position (post-trade check), USDT.
+    pub max_position_margin: Decimal,
+    /// Size steps per symbol, for reduce-to-limit orders.
+    pub size_steps: HashMap<String, Decimal>,
+}
+
+/// Set the trading state (operator or system); `latch` makes a halt survive restarts.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct SetTradingState {
+    /// New state.
+    pub state: TradingState,
+    /// Why.
+    pub reason: String,
+    /// Persist as an emergency latch (Halted only).
+    pub latch: bool,
+}
+
+/// Trigger the emergency stop now.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct EmergencyStop(pub String);
+
+/// What the emergency stop did, for summaries and tests.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EmergencyReport {
+    /// Why it fired (None = never).
+    pub reason: Option<String>,
+    /// Time from trigger until all orders were cancelled.
+    pub cancelled_after: Option<Duration>,
+    /// Time from trigger until positions read back empty.
+    pub flat_after: Option<Duration>,
+    /// Reduce-to-limit orders sent by the post-trade check.
+    pub reductions: u64,
+}
+
+/// Ask for the report.
+#[derive(Debug, Message)]
+#[rtype(result = "EmergencyReport")]
+pub struct GetEmergencyReport;
+
+/// The capital watch actor.
+pub struct CapitalWatch {
+    rest: RestClient,
+    journal: Journal,
+    cfg: CapitalConfig,
+    risk: Addr<RiskManager>,
+    router: Addr<OrderRouter>,
+    listeners: Vec<Recipient<TradingStateChanged>>,
+    state: TradingState,
+    last_read: Instant,
+    triggered: Option<Instant>,
+    flattening: bool,
+    reducing: bool,
+    report: EmergencyReport,
+}
+
+impl CapitalWatch {
+    /// New watch; `listeners` hear every state change (the risk manager among them).
+    pub fn new(
+        rest: RestClient,
+        journal: Journal,
+        cfg: CapitalConfig,
+        risk: Addr<RiskManager>,
+        router: Addr<OrderRouter>,
+        listeners: Vec<Recipient<TradingStateChanged>>,
+        state: TradingState,
+    ) -> Self {
+        Self {
+            rest,
+            journal,
+            cfg,
+            risk,
+            router,
+            listeners,
+            state,
+            last_read: Instant::now(),
+            triggered: None,
+            flattening: false,
+            reducing: false,
+            report: EmergencyReport::default(),
+        }
+    }
+
+    fn transition(&mut self, state: TradingState, reason: &str, latch: bool) {
+        let now = wall_ms();
+        if let Err(e) = self
+            .journal
+            .set_state(STATE_KEY, state.as_str(), reason, now)
+        {
+            tracing::error!(actor = "capital_watch", error = %e, "cannot persist the trading state");
+        }
+        if latch && let Err(e) = self.journal.set_state(LATCH_KEY, reason, reason, now) {
+            tracing::error!(actor = "capital_watch", error = %e, "cannot persist the emergency latch");
+        }
+        if state != TradingState::Halted
+            && let Err(e) = self.journal.set_state(LATCH_KEY, "", "cleared", now)
+        {
+            tracing::error!(actor = "capital_watch", error = %e, "cannot clear the emergency latch");
+        }
+        if state != self.state {
+            tracing::warn!(actor = "capital_watch", from = self.state.as_str(), to = state.as_str(), %reason, latch, "trading state");
+        }
+        self.state = state;
+        metrics::gauge!("viper_trading_state", "state" => "halted")
+            .set(f64::from(u8::from(state == TradingState::Halted)));
+        metrics::gauge!("viper_trading_state", "state" => "reducing")
+            .set(f64::from(u8::from(state == TradingState::Reducing)));
+        let msg = TradingStateChanged {
+            state,
+            reason: reason.to_string(),
+        };
+        for l in &self.listeners {
+            if let Err(e) = l.try_send(msg.clone()) {
+                tracing::error!(actor = "capital_watch", error = %e, "state change not delivered");
+            }
+        }
+    }
+
+    fn trigger(&mut self, reason: String, ctx: &mut Context<Self>) {
+        if self.triggered.is_some() {
+            return;
+        }
+        tracing::error!(actor = "capital_watch", %reason, flatten = self.cfg.flatten, "EMERGENCY STOP");
+        metrics::counter!("viper_emergency_stops_total").increment(1);
+        self.triggered = Some(Instant::now());
+        self.report.reason = Some(reason.clone());
+        self.transition(
+            TradingState::Halted,
+            &format!("emergency stop: {reason}"),
+            true,
+        );
+        if self.cfg.flatten {
+            self.flatten(ctx);
+        }
+    }
+
+    fn flatten(&mut self, ctx: &mut Context<Self>) {
+        if self.flattening {
+            return;
+        }
+        self.flattening = true;
+        let rest = self.rest.clone();
+        ctx.spawn(async move { flatten(&rest).await }.into_actor(self).map(|res, act, _| {
+            act.flattening = false;
+            let since = act.triggered.map(|t| t.elapsed());
+            match res {
+                Ok(()) => {
+                    act.report.cancelled_after = act.report.cancelled_after.or(since);
+                    act.report.flat_after = since;
+                    tracing::warn!(actor = "capital_watch", ?since, "emergency flatten complete: no orders, no positions");
+                }
+                Err(e) => tracing::error!(actor = "capital_watch", error = %e, "emergency flatten incomplete; retrying on the next snapshot"),
+            }
+        }));
+    }
+
+    /// Post-trade check: a position whose margin exceeds the limit is reduced to it.
+    fn check_limits(&mut self, snap: &AccountSnapshot, ctx: &mut Context<Self>) {
+        if self.reducing || self.state == TradingState::Halted {
+            return;
+        }
+        let limit = self.cfg.max_position_margin;
+        let Some(p) = snap
+            .positions
+            .iter()
+            .find(|p| p.margin > limit * Decimal::new(105, 2))
+        else {
+            return;
+        };
+        let step = self
+            .cfg
+            .size_steps
+            .get(&p.symbol)
+            .copied()
+            .unwrap_or(Decimal::ZERO);
+        let excess = p.size * (p.margin - limit) / p.margin;
+        let size = if step.is_zero() {
+            excess
+        } else {
+            (excess / step).ceil() * step
+        }
+        .min(p.size);
+        tracing::warn!(actor = "capital_watch", symbol = %p.symbol, margin = %p.margin, %limit, %size, "position over its margin limit; reducing");
+        let intent = OrderIntent {
+            symbol: p.symbol.clone(),
+            direction: if p.long {
+                Direction::Sell
+            } else {
+                Direction::Buy
+            },
+            size,
+            limit_price: None,
+            reduce_only: true,
+            take_profit: None,
+            stop_loss: None,
+            reason: format!("post-trade check: margin {} over limit {limit}", p.margin),
+        };
+        self.reducing = true;
+        let (risk, router, price) = (self.risk.clone(), self.router.clone(), p.entry);
+        ctx.spawn(
+            async move {
+                let approved = risk.send(Evaluate { intent, price }).await.ok()?.ok()?;
+                router.send(Place(approved)).await.ok()?.ok()
+            }
+            .into_actor(self)
+            .map(|res, act, _| {
+                act.reducing = false;
+                if res.is_some() {
+                    act.report.reductions += 1;
+                    metrics::counter!("viper_limit_reductions_total").increment(1);
+                }
+            }),
+        );
+    }
+}
+
+fn wall_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Cancels normal orders and every plan that is not a stop, closes every position, and
+/// confirms by reading positions back; retries a few times within about ten seconds.
+async fn flatten(rest: &RestClient) -> Result<(), viper_bitget::Error> {
+    let mut last = None;
+    for attempt in 0..10u32 {
+        if attempt > 0 {
+            // close-positions allows one call per second.
+            actix_rt::time::sleep(Duration::from_millis(1000)).await;
+        }
+        let step = async {
+            rest.cancel_all_orders(None).await?;
+            for plan_type in [
+                PlanType::NormalPlan,
+                PlanType::TrackPlan,
+                PlanType::PosProfit,
+                PlanType::ProfitPlan,
+            ] {
+                let req = CancelPlanOrderRequest {
+                    product_type: ProductType::UsdtFutures,
+                    symbol: None,
+                    margin_coin: None,
+                    order_id_list: None,
+                    plan_type,
+                };
+                rest.cancel_plan_order(&req).await?;
+            }
+            // Flash close is harmless when flat (empty lists), so no read is needed first.
+            rest.close_positions(None, None).await?;
+            let left = rest.all_positions().await?;
+            Ok::<bool, viper_bitget::Error>(left.is_empty())
+        };
+        match step.await {
+            Ok(true) => return Ok(()),
+            Ok(false) => {
+                tracing::warn!(attempt, "emergency flatten: positions still open; retrying");
+                last = None;
+            }
+            Err(e) => {
+                tracing::warn!(attempt, error = %e, "emergency flatten step failed; retrying");
+                last = Some(e);
+            }
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        viper_bitget::Error::InvalidRequest("positions still open after 10 attempts".into())
+    }))
+}
+
+impl Actor for CapitalWatch {
+    type Context = Context<Self>;
+    fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.run_interval(Duration::from_secs(1), |act, ctx| {
+            if act.last_read.elapsed() > act.cfg.unreachable_after {
+                let secs = act.last_read.elapsed().as_secs();
+                act.trigger(format!("exchange unreachable for {secs}s"), ctx);
+            }
+        });
+    }
+}
+
+impl Handler<AccountSnapshot> for CapitalWatch {
+    type Result = ();
+    fn handle(&mut self, snap: AccountSnapshot, ctx: &mut Self::Context) {
+        self.last_read = snap.at;
+        if self.triggered.is_none() && snap.equity < self.cfg.emergency_equity {
+            self.trigger(
+                format!("equity {} below {}", snap.equity, self.cfg.emergency_equity),
+                ctx,
+            );
+        }
+        if self.triggered.is_some()
+            && self.cfg.flatten
+            && (!snap.positions.is_empty() || !snap.open_orders.is_empty())
+        {
+            self.flatten(ctx);
+        }
+        self.check_limits(&snap, ctx);
+    }
+}
+
+impl Handler<SetTradingState> for CapitalWatch {
+    type Result = ();
+    fn handle(&mut self, m: SetTradingState, _: &mut Self::Context) {
+        if m.state != TradingState::Halted {
+            self.triggered = None;
+        }
+        self.transition(m.state, &m.reason, m.latch);
+    }
+}
+
+impl Handler<EmergencyStop> for CapitalWatch {
+    type Result = ();
+    fn handle(&mut self, m: EmergencyStop, ctx: &mut Self::Context) {
+        self.trigger(m.0, ctx);
+    }
+}
+
+impl Handler<GetEmergencyReport> for CapitalWatch {
+    type Result = MessageResult<GetEmergencyReport>;
+    fn handle(&mut self, _: GetEmergencyReport, _: &mut Self::Context) -> Self::Result {
+        MessageResult(self.report.clone())
+    }
+}
+
+/// The latch left by an emergency stop, if any (read at start-up).
+pub fn latched(journal: &Journal) -> Option<String> {
+    journal
+        .state(LATCH_KEY)
+        .ok()
+        .flatten()
+        .filter(|r| !r.is_empty())
+}
+
+/// Clears the latch (`viper resume`); returns the reason it held.
+pub fn clear_latch(journal: &Journal) -> Result<Option<String>, crate::journal::JournalError> {
+    let held = latched(journal);
+    journal.set_state(LATCH_KEY, "", "cleared by operator", wall_ms())?;
+    journal.set_state(
+        STATE_KEY,
+        TradingState::Active.as_str(),
+        "cleared by operator",
+        wall_ms(),
+    )?;
+    Ok(held)
+}
