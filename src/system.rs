@@ -209,6 +209,7 @@ pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
     let risk = RiskManager::new(limits, rules.clone(), TradingState::Halted).start();
     let router_cfg = RouterConfig {
         pos_mode: pos_mode(cfg),
+        max_positions: cfg.risk.max_positions,
         ..RouterConfig::default()
     };
     let router = OrderRouter::new(rest.clone(), journal, clock, router_cfg).start();
@@ -279,6 +280,7 @@ pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
         health.clone().recipient(),
         guard.clone().recipient(),
         capital.clone().recipient(),
+        router.clone().recipient(),
     ] {
         r.send(snapshot.clone()).await?;
     }
@@ -290,6 +292,7 @@ pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
             health.clone().recipient(),
             guard.clone().recipient(),
             capital.clone().recipient(),
+            router.clone().recipient(),
         ],
         heartbeat: Some(health.clone().recipient()),
         settle: Some(router.clone().recipient()),
@@ -299,7 +302,7 @@ pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
         rest.clone(),
         Duration::from_millis(cfg.intervals.account_poll_ms),
     );
-    let restarts = vec![health.clone().recipient()];
+    let restarts = vec![health.clone().recipient(), capital.clone().recipient()];
     let sync = Watchdog::new(
         "account_sync",
         move || {

@@ -348,6 +348,21 @@ impl Handler<SetTradingState> for CapitalWatch {
     }
 }
 
+/// Repeated crashes of a supervised actor fail closed: trading halts (not latched — a clean
+/// restart of the process recovers).
+impl Handler<crate::supervisor::Restarted> for CapitalWatch {
+    type Result = ();
+    fn handle(&mut self, m: crate::supervisor::Restarted, _: &mut Self::Context) {
+        if m.escalated && self.state != TradingState::Halted {
+            self.transition(
+                TradingState::Halted,
+                &format!("{} crashed {} times: failing closed", m.actor, m.count),
+                false,
+            );
+        }
+    }
+}
+
 impl Handler<EmergencyStop> for CapitalWatch {
     type Result = ();
     fn handle(&mut self, m: EmergencyStop, ctx: &mut Self::Context) {

@@ -27,6 +27,8 @@ pub struct RouterConfig {
     pub not_found_limit: i64,
     /// Minimum age before an unknown create may be declared rejected.
     pub not_found_min_age: Duration,
+    /// Symbols exposed at most (the last check before sending).
+    pub max_positions: usize,
 }
 
 impl Default for RouterConfig {
@@ -36,6 +38,7 @@ impl Default for RouterConfig {
             settle_every: Duration::from_secs(1),
             not_found_limit: 3,
             not_found_min_age: Duration::from_secs(3),
+            max_positions: 3,
         }
     }
 }
@@ -112,6 +115,7 @@ pub struct OrderRouter {
     seq: u64,
     listeners: Vec<Recipient<OrderEvent>>,
     settling: bool,
+    snapshot: Option<crate::events::AccountSnapshot>,
 }
 
 impl OrderRouter {
@@ -132,6 +136,7 @@ impl OrderRouter {
             seq: 0,
             listeners: Vec::new(),
             settling: false,
+            snapshot: None,
         }
     }
 
@@ -187,6 +192,54 @@ impl OrderRouter {
             self.listeners
                 .retain(|l| l.try_send(e.clone()).is_ok() || l.connected());
         }
+    }
+}
+
+impl OrderRouter {
+    /// The last check, right before sending, against the freshest account snapshot plus the
+    /// journal's own in-flight opening orders (which a snapshot may not show yet).
+    fn final_check(&self, i: &OrderIntent) -> Result<(), RouterError> {
+        if i.reduce_only {
+            return Ok(());
+        }
+        let mut exposed: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+        if let Some(s) = &self.snapshot {
+            exposed.extend(s.positions.iter().map(|p| p.symbol.clone()));
+            exposed.extend(
+                s.open_orders
+                    .iter()
+                    .filter(|o| !o.reduce_only)
+                    .map(|o| o.symbol.clone()),
+            );
+        }
+        let in_flight = self.journal.open_orders()?;
+        exposed.extend(
+            in_flight
+                .iter()
+                .filter(|o| !o.reduce_only)
+                .map(|o| o.symbol.clone()),
+        );
+        if exposed.contains(&i.symbol) {
+            return Err(RouterError::Invalid(format!(
+                "last check: already exposed in {}",
+                i.symbol
+            )));
+        }
+        if exposed.len() >= self.cfg.max_positions {
+            return Err(RouterError::Invalid(format!(
+                "last check: {} symbols exposed; limit {}",
+                exposed.len(),
+                self.cfg.max_positions
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl Handler<crate::events::AccountSnapshot> for OrderRouter {
+    type Result = ();
+    fn handle(&mut self, m: crate::events::AccountSnapshot, _: &mut Self::Context) {
+        self.snapshot = Some(m);
     }
 }
 
@@ -269,6 +322,11 @@ impl Handler<Place> for OrderRouter {
 
     fn handle(&mut self, msg: Place, _: &mut Self::Context) -> Self::Result {
         let intent = msg.0.into_inner();
+        if let Err(e) = self.final_check(&intent) {
+            metrics::counter!("viper_router_last_check_refusals_total").increment(1);
+            tracing::warn!(actor = "order_router", symbol = %intent.symbol, error = %e, "refused by the last check");
+            return Box::pin(fut::ready(Err(e)));
+        }
         let oid_text = self.next_oid();
         let prepared = ClientOid::new(oid_text.clone())
             .map_err(|e| RouterError::Invalid(e.to_string()))
