@@ -5,6 +5,7 @@ pub mod admin;
 pub mod admin_metrics;
 pub mod check;
 pub mod check_probes;
+pub mod check_trade;
 pub mod config;
 pub mod config_env;
 pub mod logging;

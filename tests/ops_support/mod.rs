@@ -1,6 +1,12 @@
 //! Helpers of the operations tests: the real `viper` binary as a child process whose output
 //! is collected while it runs, and a minimal blocking HTTP/1.1 client for loopback.
-#![allow(dead_code, missing_docs, clippy::unwrap_used)]
+// Plain threads polling a child process (no actix worker to block): sleeping is the wait.
+#![allow(
+    dead_code,
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::disallowed_methods
+)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
