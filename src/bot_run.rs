@@ -117,7 +117,29 @@ async fn print_summary(bot: &system::Bot) -> anyhow::Result<()> {
         "  actor restarts:    {}",
         health.restarts.values().sum::<u32>()
     );
-    println!("  reconnects:        0 (REST polling)");
+    let reconnects: Vec<String> = health
+        .connections
+        .iter()
+        .map(|(name, c)| format!("{name} {} (up {:.1}%)", c.reconnects, c.uptime * 100.0))
+        .collect();
+    println!(
+        "  reconnects:        {}",
+        if reconnects.is_empty() {
+            "no WebSocket connection recorded".to_string()
+        } else {
+            reconnects.join(", ")
+        }
+    );
+    let emergency = bot
+        .capital
+        .send(viper_actors::capital::GetEmergencyReport)
+        .await?;
+    if let Some(reason) = emergency.reason {
+        println!(
+            "  emergency stop:    {reason} (flat after {:?}); latched until `viper resume`",
+            emergency.flat_after
+        );
+    }
     match now {
         Some(s) => println!(
             "  equity:            {} USDT (PnL {} USDT, {} positions open, each with its exchange stop-loss left in place)",

@@ -107,6 +107,10 @@ pub struct RiskConfig {
     pub leverage: u32,
     /// Emergency stop below this equity, USDT.
     pub emergency_equity: Decimal,
+    /// On emergency: flatten (cancel all but stops, close all positions) or only halt.
+    pub emergency_flatten: bool,
+    /// Emergency stop when no account read succeeded for this long, seconds.
+    pub unreachable_after_secs: u64,
 }
 
 /// Trend strategy parameters.
@@ -174,6 +178,8 @@ impl Default for RiskConfig {
             max_positions: 3,
             leverage: 10,
             emergency_equity: Decimal::from(15),
+            emergency_flatten: true,
+            unreachable_after_secs: 60,
         }
     }
 }
@@ -296,6 +302,12 @@ impl BotConfig {
         }
         if r.max_total_margin < r.max_position_margin {
             e.push("risk.max_total_margin: must be at least risk.max_position_margin".into());
+        }
+        if r.unreachable_after_secs < 5 {
+            e.push("risk.unreachable_after_secs: at least 5".into());
+        }
+        if r.emergency_equity < Decimal::ZERO {
+            e.push("risk.emergency_equity: must not be negative".into());
         }
         if r.max_positions == 0 {
             e.push("risk.max_positions: must be at least 1".into());

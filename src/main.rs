@@ -81,6 +81,12 @@ enum Command {
         #[arg(long)]
         trade_test: bool,
     },
+    /// Clear a latched emergency stop in the journal of a stopped bot (a running bot: POST /resume).
+    Resume {
+        /// Bot config (TOML): its data_dir holds the journal.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
     /// Print a running bot's health and metrics from its admin server.
     Status {
         /// The admin server's base URL.
@@ -151,6 +157,16 @@ fn dispatch(command: Command) -> anyhow::Result<bool> {
             json,
             trade_test,
         } => run_check(config, exchange_url, json, trade_test),
+        Command::Resume { config } => {
+            let cfg = load_config(config.as_ref())?;
+            match viper::system::clear_latch(&cfg.data_dir)? {
+                Some(reason) => {
+                    println!("cleared the emergency latch ({reason}); the next start trades again")
+                }
+                None => println!("no emergency latch was set in {}", cfg.data_dir.display()),
+            }
+            Ok(true)
+        }
         Command::Status { admin } => {
             actix_rt::System::new().block_on(async move { viper::status::run(&admin).await })
         }

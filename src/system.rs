@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use viper_actors::account_sync::{AccountSync, PrivateWs, SnapshotSinks, read_account};
 use viper_actors::capital::{CapitalConfig, CapitalWatch, SetTradingState, latched};
-use viper_actors::events::{TradingState, TradingStateChanged};
+use viper_actors::events::TradingState;
 use viper_actors::guard::{GuardConfig, StopLossGuard};
 use viper_actors::health_monitor::HealthMonitor;
 use viper_actors::journal::Journal;
@@ -61,26 +61,6 @@ pub struct Endpoint {
     pub demo: bool,
     /// API credentials.
     pub credentials: Credentials,
-}
-
-/// WebSocket URLs for a REST endpoint: Bitget's own hosts for Bitget (live or demo), and the
-/// same host and port for anything else (the simulator serves both on one port).
-pub fn ws_config(rest_url: &str, demo: bool) -> WsConfig {
-    if rest_url.trim_end_matches('/') == viper_bitget::rest::LIVE_BASE_URL {
-        return if demo {
-            WsConfig::demo()
-        } else {
-            WsConfig::live()
-        };
-    }
-    let base = rest_url
-        .trim_end_matches('/')
-        .replacen("https://", "wss://", 1)
-        .replacen("http://", "ws://", 1);
-    WsConfig::custom(
-        &format!("{base}/v2/ws/public"),
-        &format!("{base}/v2/ws/private"),
-    )
 }
 
 fn pos_mode(cfg: &BotConfig) -> PosMode {
@@ -157,6 +137,29 @@ async fn contract_rules(
         let tick = c
             .price_tick()
             .with_context(|| format!("{s}: contract has no usable price tick"))?;
+        if Decimal::from(cfg.risk.leverage) > c.max_lever {
+            bail!(
+                "risk.leverage: {} is above {s}'s maxLever {}",
+                cfg.risk.leverage,
+                c.max_lever
+            );
+        }
+        let last = rest
+            .ticker(s)
+            .await
+            .with_context(|| format!("reading {s}'s price"))?
+            .last_pr
+            .0;
+        for (key, pct) in [
+            ("strategy.take_profit_pct", cfg.strategy.take_profit_pct),
+            ("strategy.stop_loss_pct", cfg.strategy.stop_loss_pct),
+        ] {
+            if last * pct / Decimal::ONE_HUNDRED < tick {
+                bail!(
+                    "{key}: {pct}% of {s}'s price {last} is less than one tick ({tick}); the order would trigger at once"
+                );
+            }
+        }
         rules.insert(
             s.clone(),
             ContractRules {
@@ -172,7 +175,8 @@ async fn contract_rules(
 
 /// Starts the bot; trading is enabled only after recovery completed.
 pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
-    let ws = ws_config(&ep.rest_url, ep.demo);
+    let (ws_public, ws_private) = crate::check::ws_urls(cfg, &ep.rest_url);
+    let ws = WsConfig::custom(&ws_public, &ws_private);
     let private_ws = PrivateWs {
         config: ws.clone(),
         credentials: ep.credentials.clone(),
@@ -251,8 +255,8 @@ pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
         state_journal,
         CapitalConfig {
             emergency_equity: cfg.risk.emergency_equity,
-            flatten: true,
-            unreachable_after: Duration::from_secs(60),
+            flatten: cfg.risk.emergency_flatten,
+            unreachable_after: Duration::from_secs(cfg.risk.unreachable_after_secs.max(5)),
             max_position_margin: cfg.risk.max_position_margin,
             size_steps,
         },
