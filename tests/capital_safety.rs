@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use serde_json::json;
 use viper_actors::events::TradingState;
-use viper_actors::intent::{Direction, OrderIntent};
+use viper_actors::intent::Direction;
 use viper_actors::order_router::Place;
 use viper_actors::risk_manager::{Evaluate, GetTradingState};
 use viper_bitget::RestClient;
@@ -14,19 +14,6 @@ use viper_bitget::models::{
     CancelPlanOrderRequest, ClientOid, OrderType, PlaceOrderRequest, PlanType, ProductType, Side,
     Size,
 };
-
-fn buy(symbol: &str, size: &str, sl: &str) -> OrderIntent {
-    OrderIntent {
-        symbol: symbol.into(),
-        direction: Direction::Buy,
-        size: dec(size),
-        limit_price: None,
-        reduce_only: false,
-        take_profit: None,
-        stop_loss: Some(dec(sl)),
-        reason: "test".into(),
-    }
-}
 
 async fn sim_with_balance(balance: i64) -> viper_sim::SimHandle {
     let mut cfg = viper_sim::SimConfig {
@@ -79,7 +66,7 @@ async fn three_positions_open_and_a_fourth_is_refused() {
         let ok = bot
             .risk
             .send(Evaluate {
-                intent: buy(sym, size, sl),
+                intent: intent(sym, Direction::Buy, size, None, sl),
                 price: dec(px),
             })
             .await
@@ -90,7 +77,7 @@ async fn three_positions_open_and_a_fourth_is_refused() {
     let fourth = bot
         .risk
         .send(Evaluate {
-            intent: buy("XRPUSDT", "10", "0.5"),
+            intent: intent("XRPUSDT", Direction::Buy, "10", None, "0.5"),
             price: dec("0.6"),
         })
         .await
@@ -185,7 +172,7 @@ async fn equity_crash_flattens_everything_and_the_latch_survives_a_restart() {
     let refused = again
         .risk
         .send(Evaluate {
-            intent: buy("BTCUSDT", "0.0001", "50000"),
+            intent: intent("BTCUSDT", Direction::Buy, "0.0001", None, "50000"),
             price: dec("59800"),
         })
         .await
@@ -218,7 +205,7 @@ async fn a_stop_loss_deleted_behind_the_bots_back_is_restored() {
     let ok = bot
         .risk
         .send(Evaluate {
-            intent: buy("BTCUSDT", "0.0001", "64000"),
+            intent: intent("BTCUSDT", Direction::Buy, "0.0001", None, "64000"),
             price: dec("65000"),
         })
         .await

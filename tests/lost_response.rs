@@ -4,23 +4,10 @@
 mod common;
 use common::*;
 use serde_json::json;
-use viper_actors::intent::{Direction, OrderIntent};
+use viper_actors::intent::Direction;
 use viper_actors::journal::OrderPhase;
 use viper_actors::order_router::{Place, SettleNow};
 use viper_actors::risk_manager::Evaluate;
-
-fn buy() -> OrderIntent {
-    OrderIntent {
-        symbol: "BTCUSDT".into(),
-        direction: Direction::Buy,
-        size: dec("0.0001"),
-        limit_price: None,
-        reduce_only: false,
-        take_profit: Some(dec("66000")),
-        stop_loss: Some(dec("64000")),
-        reason: "test".into(),
-    }
-}
 
 #[actix_rt::test]
 async fn lost_response_is_settled_by_client_oid_and_never_resent() {
@@ -32,7 +19,7 @@ async fn lost_response_is_settled_by_client_oid_and_never_resent() {
     let ok = bot
         .risk
         .send(Evaluate {
-            intent: buy(),
+            intent: intent("BTCUSDT", Direction::Buy, "0.0001", Some("66000"), "64000"),
             price: dec("65000"),
         })
         .await
@@ -77,7 +64,7 @@ async fn refused_create_is_not_duplicated_and_reads_are_retried() {
     let ok = bot
         .risk
         .send(Evaluate {
-            intent: buy(),
+            intent: intent("BTCUSDT", Direction::Buy, "0.0001", Some("66000"), "64000"),
             price: dec("65000"),
         })
         .await

@@ -5,23 +5,10 @@
 mod common;
 use common::*;
 use serde_json::json;
-use viper_actors::intent::{Direction, OrderIntent};
+use viper_actors::intent::Direction;
 use viper_actors::journal::OrderPhase;
 use viper_actors::order_router::{JournalCounts, Place, SettleNow};
 use viper_actors::risk_manager::Evaluate;
-
-fn intent(dir: Direction, tp: &str, sl: &str) -> OrderIntent {
-    OrderIntent {
-        symbol: "BTCUSDT".into(),
-        direction: dir,
-        size: dec("0.0001"),
-        limit_price: None,
-        reduce_only: false,
-        take_profit: Some(dec(tp)),
-        stop_loss: Some(dec(sl)),
-        reason: "test".into(),
-    }
-}
 
 #[actix_rt::test]
 async fn take_profit_and_stop_loss_fire_exchange_side_and_the_bot_sees_the_close() {
@@ -34,7 +21,7 @@ async fn take_profit_and_stop_loss_fire_exchange_side_and_the_bot_sees_the_close
     let ok = bot
         .risk
         .send(Evaluate {
-            intent: intent(Direction::Buy, "65500", "64700"),
+            intent: intent("BTCUSDT", Direction::Buy, "0.0001", Some("65500"), "64700"),
             price: dec("65000"),
         })
         .await
@@ -79,7 +66,7 @@ async fn take_profit_and_stop_loss_fire_exchange_side_and_the_bot_sees_the_close
     let ok = eventually(5, "risk to approve the short", || async {
         bot.risk
             .send(Evaluate {
-                intent: intent(Direction::Sell, "65000", "65900"),
+                intent: intent("BTCUSDT", Direction::Sell, "0.0001", Some("65000"), "65900"),
                 price: dec("65600"),
             })
             .await

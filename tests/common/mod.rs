@@ -124,3 +124,23 @@ pub async fn place_requests(sim: &SimHandle, client_oid: &str) -> usize {
 pub fn dec(s: &str) -> Decimal {
     s.parse().unwrap()
 }
+
+/// A market intent with a stop (and optionally a take-profit), as a strategy would send it.
+pub fn intent(
+    symbol: &str,
+    direction: viper_actors::intent::Direction,
+    size: &str,
+    tp: Option<&str>,
+    sl: &str,
+) -> viper_actors::intent::OrderIntent {
+    viper_actors::intent::OrderIntent {
+        symbol: symbol.into(),
+        direction,
+        size: dec(size),
+        limit_price: None,
+        reduce_only: false,
+        take_profit: tp.map(dec),
+        stop_loss: Some(dec(sl)),
+        reason: "test".into(),
+    }
+}
