@@ -60,13 +60,26 @@ pub async fn run_bot(
         }
         None => None,
     };
+    let mut crashed = None;
     tokio::select! {
         () = wait_for_stop(duration) => {}
         () = admin::control_loop(&bot, rx, metrics) => {}
+        actor = system::critical_failure(&bot) => crashed = Some(actor),
     }
     drop(tx);
     if let Some(h) = server {
         h.stop(true).await;
+    }
+    if let Some(actor) = crashed {
+        // Crash-only: a dead RiskManager, OrderRouter, CapitalWatch or Trader is not patched
+        // up in place. Trading halts (whatever still runs is told), protective orders stay on
+        // the exchange, and the process exits non-zero so its service manager restarts it —
+        // and start-up rebuilds everything from the journal and a fresh reconciliation.
+        let _ = system::stop(&bot).await;
+        let _ = print_summary(&bot).await;
+        anyhow::bail!(
+            "{actor} crashed; trading halted. Exiting for a restart: start-up recovers from the journal and the exchange"
+        );
     }
     system::stop(&bot).await?;
     print_summary(&bot).await

@@ -426,3 +426,24 @@ pub fn clear_latch(data_dir: &std::path::Path) -> anyhow::Result<Option<String>>
     let journal = Journal::open(data_dir)?;
     Ok(viper_actors::capital::clear_latch(&journal)?)
 }
+
+/// Resolves with the name of the first critical actor (risk, router, capital watch, trader)
+/// found dead — stopped, or killed by a panic in a handler.
+pub async fn critical_failure(bot: &Bot) -> &'static str {
+    loop {
+        actix_rt::time::sleep(Duration::from_millis(200)).await;
+        let dead = [
+            ("risk_manager", bot.risk.connected()),
+            ("order_router", bot.router.connected()),
+            ("capital_watch", bot.capital.connected()),
+            ("trader", bot.trader.connected()),
+        ]
+        .into_iter()
+        .find(|(_, up)| !up);
+        if let Some((name, _)) = dead {
+            tracing::error!(actor = name, "critical actor died");
+            metrics::counter!("viper_actor_restarts_total", "actor" => name).increment(1);
+            return name;
+        }
+    }
+}

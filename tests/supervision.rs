@@ -48,3 +48,31 @@ async fn feed_panic_is_restarted_and_data_flows_again() {
     })
     .await;
 }
+
+#[actix_rt::test]
+async fn a_router_panic_is_detected_and_trading_halts() {
+    use viper_actors::events::TradingState;
+    use viper_actors::risk_manager::GetTradingState;
+    let sim = sim().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bot = start_bot(&sim, &bot_config(dir.path())).await;
+    let _ = bot.router.send(InjectPanic).await;
+    let dead = actix_rt::time::timeout(
+        Duration::from_secs(5),
+        viper::system::critical_failure(&bot),
+    )
+    .await
+    .unwrap();
+    assert_eq!(dead, "order_router");
+    viper::system::stop(&bot).await.ok();
+    assert_eq!(
+        bot.risk.send(GetTradingState).await.unwrap(),
+        TradingState::Halted
+    );
+    // The restart is recovery: a new bot on the same journal starts and trades again.
+    let again = start_bot(&sim, &bot_config(dir.path())).await;
+    assert_eq!(
+        again.risk.send(GetTradingState).await.unwrap(),
+        TradingState::Active
+    );
+}

@@ -169,7 +169,8 @@ impl StreamHandler<WsEvent> for MarketFeed {
 #[rtype(result = "()")]
 struct Poll;
 
-/// Chaos hook: makes the feed panic inside a handler (to prove supervision covers panics).
+/// Chaos hook: makes an actor (the feed, the router) panic inside a handler, to prove that
+/// supervision covers panics.
 #[derive(Debug, Message)]
 #[rtype(result = "()")]
 pub struct InjectPanic;

@@ -243,6 +243,14 @@ impl Handler<crate::events::AccountSnapshot> for OrderRouter {
     }
 }
 
+impl Handler<crate::market_feed::InjectPanic> for OrderRouter {
+    type Result = ();
+    #[allow(clippy::panic)]
+    fn handle(&mut self, _: crate::market_feed::InjectPanic, _: &mut Self::Context) {
+        panic!("order_router: injected panic");
+    }
+}
+
 impl Handler<SubscribeOrders> for OrderRouter {
     type Result = ();
     fn handle(&mut self, m: SubscribeOrders, _: &mut Self::Context) {
