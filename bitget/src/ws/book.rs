@@ -107,7 +107,7 @@ pub struct LocalBook {
     seq: Option<i64>,
     ts: Option<i64>,
     ready: bool,
-    scratch: String,
+    scratch: Vec<u8>,
 }
 
 impl Default for LocalBook {
@@ -125,7 +125,7 @@ impl LocalBook {
             seq: None,
             ts: None,
             ready: false,
-            scratch: String::with_capacity(2048),
+            scratch: Vec::with_capacity(2048),
         }
     }
 
@@ -179,14 +179,14 @@ impl LocalBook {
             for side in [&self.bids, &self.asks] {
                 if let Some(l) = side.levels.get(i) {
                     if !s.is_empty() {
-                        s.push(':');
+                        s.push(b':');
                     }
-                    s.push_str(&l.text);
+                    s.extend_from_slice(l.text.as_bytes());
                 }
             }
         }
         // The wrap to i32 is the documented signed interpretation.
-        crc32fast::hash(s.as_bytes()) as i32
+        crc32fast::hash(s) as i32
     }
 
     /// True once a snapshot was applied and no error happened since.

@@ -122,6 +122,19 @@ pub fn decode(text: &str) -> Result<Frame, DecodeError> {
     if text == "pong" {
         return Ok(Frame::Pong);
     }
+    // `ticker` and `books*` pushes in their usual shape; everything else, and every error,
+    // goes through the general decoder.
+    if let Some(f) = super::fast::decode(text) {
+        return Ok(f);
+    }
+    decode_general(text)
+}
+
+/// The general decoder (every frame, every tolerance, the error messages).
+pub(crate) fn decode_general(text: &str) -> Result<Frame, DecodeError> {
+    if text == "pong" {
+        return Ok(Frame::Pong);
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     let env = de
         .deserialize_map(EnvVisitor)
@@ -155,7 +168,7 @@ struct ArgWire {
 impl ArgWire {
     fn sub(&self) -> Option<SubArg> {
         let inst = self.inst_id.as_deref().or(self.coin.as_deref())?;
-        Some(SubArg::new(Channel::parse(self.channel.as_deref()?), inst).normalised())
+        Some(SubArg::from_wire(self.channel.as_deref()?, inst))
     }
 }
 

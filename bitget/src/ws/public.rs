@@ -5,6 +5,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use std::fmt;
 
+use super::num;
 use crate::models::de as d;
 use crate::models::{Price, Side, Size, SymbolType};
 
@@ -147,18 +148,125 @@ impl<'de> Deserialize<'de> for Candle {
     }
 }
 
+/// Bytes of `price:size` text kept inline (longer text goes to the heap).
+const INLINE: usize = 46;
+
+/// The exact `price:size` text of a book level. Short text (every real level) is stored
+/// inline, so decoding a level allocates nothing.
+#[derive(Clone)]
+pub struct LevelText(TextRepr);
+
+#[derive(Clone)]
+enum TextRepr {
+    Inline { len: u8, buf: [u8; INLINE] },
+    Heap(Box<str>),
+}
+
+impl LevelText {
+    /// `price` + `:` + `size`.
+    pub fn join(price: &str, size: &str) -> Self {
+        let len = price.len() + 1 + size.len();
+        if len > INLINE {
+            return Self(TextRepr::Heap(format!("{price}:{size}").into_boxed_str()));
+        }
+        let mut buf = [0u8; INLINE];
+        buf[..price.len()].copy_from_slice(price.as_bytes());
+        buf[price.len()] = b':';
+        buf[price.len() + 1..len].copy_from_slice(size.as_bytes());
+        // `len <= INLINE < 256`.
+        Self(TextRepr::Inline {
+            len: len as u8,
+            buf,
+        })
+    }
+
+    /// The text as bytes (what the checksum hashes).
+    pub fn as_bytes(&self) -> &[u8] {
+        match &self.0 {
+            TextRepr::Inline { len, buf } => &buf[..usize::from(*len)],
+            TextRepr::Heap(s) => s.as_bytes(),
+        }
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            // Built from two `&str` and `:`, so always UTF-8.
+            TextRepr::Inline { .. } => std::str::from_utf8(self.as_bytes()).unwrap_or_default(),
+            TextRepr::Heap(s) => s,
+        }
+    }
+}
+
+impl std::ops::Deref for LevelText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Debug for LevelText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for LevelText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq for LevelText {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for LevelText {}
+
+impl PartialEq<str> for LevelText {
+    fn eq(&self, other: &str) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl PartialEq<&str> for LevelText {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl PartialEq<String> for LevelText {
+    fn eq(&self, other: &String) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
 /// One book level as received: the exact text (`"price:size"`, as the checksum needs it)
 /// and its parsed values.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawLevel {
     /// `price:size` exactly as received.
-    pub text: String,
+    pub text: LevelText,
     /// Length of the price part of `text`.
     pub split: usize,
     /// Parsed price.
     pub price: Price,
     /// Parsed size (`0` deletes the level in a delta).
     pub size: Size,
+}
+
+impl RawLevel {
+    /// A level from its price and size text (parsed here).
+    pub(crate) fn parse(price: &str, size: &str) -> Result<Self, String> {
+        Ok(RawLevel {
+            price: Price(num::dec(price)?),
+            size: Size(num::dec(size)?),
+            text: LevelText::join(price, size),
+            split: price.len(),
+        })
+    }
 }
 
 impl<'de> Deserialize<'de> for RawLevel {
@@ -179,18 +287,7 @@ impl<'de> Deserialize<'de> for RawLevel {
                     .ok_or_else(|| de::Error::custom("level without size"))?
                     .0;
                 while s.next_element::<de::IgnoredAny>()?.is_some() {}
-                let price = d::parse_decimal(&p).map_err(de::Error::custom)?;
-                let size = d::parse_decimal(&z).map_err(de::Error::custom)?;
-                let mut text = String::with_capacity(p.len() + z.len() + 1);
-                text.push_str(&p);
-                text.push(':');
-                text.push_str(&z);
-                Ok(RawLevel {
-                    text,
-                    split: p.len(),
-                    price: Price(price),
-                    size: Size(size),
-                })
+                RawLevel::parse(&p, &z).map_err(de::Error::custom)
             }
         }
         de.deserialize_seq(V)

@@ -160,6 +160,14 @@ impl SubArg {
         Some(Self::new(channel, &normalise_inst(inst)))
     }
 
+    /// From a pushed wire channel name and instrument, normalised (one allocation).
+    pub(crate) fn from_wire(channel: &str, inst: &str) -> Self {
+        Self {
+            channel: Channel::parse(channel),
+            inst_id: normalise_inst(inst),
+        }
+    }
+
     /// Same subscription, with the instrument normalised as the server echoes it.
     pub fn normalised(&self) -> Self {
         Self::new(self.channel.clone(), &normalise_inst(&self.inst_id))
