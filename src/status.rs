@@ -160,8 +160,8 @@ pub fn render(url: &str, http: u16, ready: &serde_json::Value, metrics: &[Sample
     );
     let _ = writeln!(
         o,
-        "  clock offset:     {} ms",
-        num(sum(metrics, "viper_rest_clock_offset_milliseconds"))
+        "  clock offset:     {} s",
+        num(sum(metrics, "viper_rest_clock_offset_seconds"))
     );
     o
 }

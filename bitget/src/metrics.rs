@@ -16,7 +16,7 @@ pub const RATE_LIMIT_WAIT: &str = "viper_rest_rate_limit_wait_seconds";
 /// Retries scheduled, by endpoint.
 pub const RETRIES: &str = "viper_rest_retries_total";
 /// Measured server − local clock offset.
-pub const CLOCK_OFFSET: &str = "viper_rest_clock_offset_milliseconds";
+pub const CLOCK_OFFSET: &str = "viper_rest_clock_offset_seconds";
 
 /// Describes every metric of this crate once (call after installing the recorder).
 pub fn describe_metrics() {
@@ -39,8 +39,8 @@ pub fn describe_metrics() {
     describe_counter!(RETRIES, Unit::Count, "Bitget REST retries scheduled");
     describe_gauge!(
         CLOCK_OFFSET,
-        Unit::Milliseconds,
-        "Bitget server clock minus local clock"
+        Unit::Seconds,
+        "Bitget server clock minus local clock, seconds"
     );
 }
 
@@ -63,6 +63,6 @@ pub(crate) fn retry(endpoint: &'static str) {
 }
 
 pub(crate) fn clock_offset(ms: i64) {
-    // i64 → f64 is exact for any plausible offset (|ms| < 2^53).
-    gauge!(CLOCK_OFFSET).set(ms as f64);
+    // A statistic in Prometheus' base unit (seconds), not a money value.
+    gauge!(CLOCK_OFFSET).set(ms as f64 / 1000.0);
 }
