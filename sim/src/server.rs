@@ -63,6 +63,8 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> std::io::Result<SimHa
     })
     .workers(2)
     .disable_signals()
+    // Stopping must not wait for clients' open WebSockets (actix's default is 30 s).
+    .shutdown_timeout(1)
     .listen(listener)?
     .run();
     let handle = server.handle();
