@@ -147,6 +147,13 @@ pub fn ready_json(r: &HealthReport) -> serde_json::Value {
         "restarts": r.restarts,
         "uptime_secs": r.uptime.as_secs(),
         "market_uptime_ratio": r.market_uptime,
+        "connections": r.connections.iter().map(|(k, c)| (k.to_string(), json!({
+            "connected": c.connected,
+            "reconnects": c.reconnects,
+            "uptime_ratio": c.uptime,
+            "message_age_secs": secs(c.message_age),
+        }))).collect::<serde_json::Map<_, _>>(),
+        "slow_endpoints": r.slow_endpoints.iter().map(|(ep, d)| json!({"endpoint": ep, "secs": d.as_secs_f64()})).collect::<Vec<_>>(),
     })
 }
 

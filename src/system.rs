@@ -201,6 +201,7 @@ pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
     let health = HealthMonitor::new(Duration::from_millis(
         cfg.intervals.max_tick_age_ms.max(3000),
     ))
+    .with_rest(rest.clone())
     .start();
     let limits = RiskLimits {
         max_position_margin: cfg.risk.max_position_margin,

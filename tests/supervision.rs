@@ -76,3 +76,21 @@ async fn a_router_panic_is_detected_and_trading_halts() {
         TradingState::Active
     );
 }
+
+#[actix_rt::test]
+async fn a_request_over_two_seconds_is_flagged_and_degrades_health() {
+    use viper_actors::health_monitor::Verdict;
+    let sim = sim().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bot = start_bot(&sim, &bot_config(dir.path())).await;
+    // The account endpoint answers after 2.5 s once: the client times out at 2 s.
+    control(&sim, "POST", "/faults", serde_json::json!({"faults": [{"path": "/api/v2/mix/account/accounts", "kind": "latency", "latency_ms": 2500, "count": 1}]})).await;
+    let h = eventually(15, "the slow endpoint to be flagged", || async {
+        let h = bot.health.send(GetHealth).await.ok()?;
+        (!h.slow_endpoints.is_empty()).then_some(h)
+    })
+    .await;
+    assert_eq!(h.slow_endpoints[0].0, "/api/v2/mix/account/accounts");
+    assert!(h.slow_endpoints[0].1 >= Duration::from_secs(2));
+    assert_eq!(h.verdict, Verdict::Degraded, "{:?}", h.reasons);
+}

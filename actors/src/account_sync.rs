@@ -248,7 +248,7 @@ impl Handler<Poll> for AccountSync {
                         }
                     }
                     if let Some(h) = &act.sinks.heartbeat {
-                        let _ = h.try_send(Heartbeat { actor: "account_sync" });
+                        let _ = h.try_send(Heartbeat { actor: "account_sync", ws_message_age: act.ws_handle.as_ref().and_then(|w| w.message_age()) });
                     }
                 }
                 Err(e) => {

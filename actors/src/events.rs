@@ -106,6 +106,8 @@ pub struct AccountSnapshot {
 pub struct Heartbeat {
     /// Actor name.
     pub actor: &'static str,
+    /// Age of the last message on the actor's WebSocket, if it has one.
+    pub ws_message_age: Option<Duration>,
 }
 
 /// What trading may do.

@@ -57,6 +57,8 @@ pub struct HealthReport {
     pub trading: TradingState,
     /// Per WebSocket connection: connected now, reconnects, measured connected fraction.
     pub connections: BTreeMap<&'static str, ConnStatus>,
+    /// REST endpoints whose latest request took 2 s or more within the last minute.
+    pub slow_endpoints: Vec<(&'static str, Duration)>,
 }
 
 /// One connection's record.
@@ -68,6 +70,8 @@ pub struct ConnStatus {
     pub reconnects: u32,
     /// Fraction of time connected since it first connected.
     pub uptime: f64,
+    /// Age of the last message received on it (from its owner's heartbeat).
+    pub message_age: Option<Duration>,
 }
 
 #[derive(Debug, Clone)]
@@ -96,6 +100,8 @@ pub struct HealthMonitor {
     checks: u64,
     fresh_checks: u64,
     conns: BTreeMap<&'static str, ConnTrack>,
+    ws_ages: BTreeMap<&'static str, (Duration, Instant)>,
+    rest: Option<viper_bitget::RestClient>,
 }
 
 impl HealthMonitor {
@@ -113,7 +119,15 @@ impl HealthMonitor {
             checks: 0,
             fresh_checks: 0,
             conns: BTreeMap::new(),
+            ws_ages: BTreeMap::new(),
+            rest: None,
         }
+    }
+
+    /// Also watch this client's request latencies (the 2 s criterion).
+    pub fn with_rest(mut self, rest: viper_bitget::RestClient) -> Self {
+        self.rest = Some(rest);
+        self
     }
 
     fn report(&self) -> HealthReport {
@@ -128,6 +142,14 @@ impl HealthMonitor {
                 }
                 _ => {}
             }
+        }
+        let slow_endpoints = self
+            .rest
+            .as_ref()
+            .map(|r| r.slow_requests(Duration::from_secs(60)))
+            .unwrap_or_default();
+        for (ep, d) in &slow_endpoints {
+            reasons.push(format!("{ep} took {:.1}s (over 2 s)", d.as_secs_f64()));
         }
         let verdict = if self.trading == TradingState::Halted {
             reasons.insert(0, format!("trading halted: {}", self.trading_reason));
@@ -154,8 +176,13 @@ impl HealthMonitor {
             connections: self
                 .conns
                 .iter()
-                .map(|(k, c)| (*k, conn_status(c)))
+                .map(|(k, c)| {
+                    let mut st = conn_status(c);
+                    st.message_age = self.ws_ages.get(k).map(|(age, at)| *age + at.elapsed());
+                    (*k, st)
+                })
                 .collect(),
+            slow_endpoints,
         }
     }
 }
@@ -171,6 +198,7 @@ fn conn_status(c: &ConnTrack) -> ConnStatus {
         } else {
             1.0
         },
+        message_age: None,
     }
 }
 
@@ -228,6 +256,14 @@ impl Handler<Heartbeat> for HealthMonitor {
     type Result = ();
     fn handle(&mut self, m: Heartbeat, _: &mut Self::Context) {
         self.beats.insert(m.actor, Instant::now());
+        let conn = match m.actor {
+            "market_feed" => Some("ws_public"),
+            "account_sync" => Some("ws_private"),
+            _ => None,
+        };
+        if let (Some(c), Some(age)) = (conn, m.ws_message_age) {
+            self.ws_ages.insert(c, (age, Instant::now()));
+        }
     }
 }
 

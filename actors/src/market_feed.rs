@@ -73,6 +73,7 @@ impl MarketFeed {
         if let Some(h) = &self.sinks.heartbeat {
             let _ = h.try_send(Heartbeat {
                 actor: "market_feed",
+                ws_message_age: self.ws_handle.as_ref().and_then(|w| w.message_age()),
             });
         }
     }

@@ -35,7 +35,12 @@ struct Inner {
     http: awc::Client,
     clock: Arc<ServerClock>,
     limiter: Arc<RateLimiter>,
+    /// Per endpoint: the latest request at or over [`SLOW_REQUEST`], and when.
+    slow: std::cell::RefCell<std::collections::HashMap<&'static str, (Duration, Instant)>>,
 }
+
+/// The seed's criterion: every endpoint answers within 2 s; slower requests are flagged.
+pub const SLOW_REQUEST: Duration = Duration::from_secs(2);
 
 impl std::fmt::Debug for RestClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -77,8 +82,24 @@ impl RestClient {
                 http,
                 clock: Arc::new(ServerClock::new(clock)),
                 limiter,
+                slow: Default::default(),
             }),
         }
+    }
+
+    /// Endpoints whose latest request took [`SLOW_REQUEST`] or longer within `within`, with
+    /// that latency (a timeout counts: it lasted the whole request timeout).
+    pub fn slow_requests(&self, within: Duration) -> Vec<(&'static str, Duration)> {
+        let mut v: Vec<_> = self
+            .inner
+            .slow
+            .borrow()
+            .iter()
+            .filter(|(_, (_, at))| at.elapsed() <= within)
+            .map(|(k, (d, _))| (*k, *d))
+            .collect();
+        v.sort();
+        v
     }
 
     /// The configuration.
@@ -265,6 +286,12 @@ impl RestClient {
         .await;
         let latency = t.elapsed();
         crate::metrics::request(ep.path, latency);
+        if latency >= SLOW_REQUEST {
+            self.inner
+                .slow
+                .borrow_mut()
+                .insert(ep.path, (latency, Instant::now()));
+        }
         let span = tracing::Span::current();
         span.record("latency_ms", latency.as_millis() as u64);
         let result = match sent {
