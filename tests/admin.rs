@@ -208,9 +208,14 @@ fn ready_turns_degraded_when_the_feed_is_cut() {
         r#"{"action":"freeze","scope":"public"}"#,
     );
     assert_eq!(code, 200, "{body}");
+    // Degraded for stale market data (a slow tickers request may degrade it first).
     let r = eventually(30, "degraded verdict", || {
         let (code, r) = ready(&admin);
-        (code == 503 && r["verdict"] == "degraded").then_some(r)
+        let stale = r["reasons"].as_array().is_some_and(|v| {
+            v.iter()
+                .any(|x| x.as_str().is_some_and(|s| s.contains("market data")))
+        });
+        (code == 503 && r["verdict"] == "degraded" && stale).then_some(r)
     });
     println!("degraded: {r}");
     assert!(

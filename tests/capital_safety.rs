@@ -270,3 +270,76 @@ async fn a_fill_breaching_the_margin_limit_is_reduced_to_it() {
     assert!(report.reductions >= 1);
     assert!(report.reason.is_none(), "no emergency for a limit breach");
 }
+
+#[actix_rt::test]
+async fn per_position_margin_at_just_under_and_just_over_the_limit() {
+    use viper_actors::intent::OrderIntent;
+    let sim = sim().await;
+    // XRP at 0.5 with 10x and a 1 USDT limit. Limit orders fill at their price or better,
+    // so 20 XRP bought at 0.5 is exactly 1 USDT of margin.
+    set_price(&sim, "XRPUSDT", "0.5").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = bot_config(dir.path());
+    cfg.symbols = vec!["XRPUSDT".into()];
+    let bot = start_bot(&sim, &cfg).await;
+    let at = |size: &str, limit: &str| OrderIntent {
+        limit_price: Some(dec(limit)),
+        ..intent("XRPUSDT", Direction::Buy, size, None, "0.45")
+    };
+    let over = bot
+        .risk
+        .send(Evaluate {
+            intent: at("21", "0.5"),
+            price: dec("0.5"),
+        })
+        .await
+        .unwrap();
+    assert!(
+        over.unwrap_err().0.contains("per-position limit"),
+        "just over"
+    );
+    let market_at = bot
+        .risk
+        .send(Evaluate {
+            intent: intent("XRPUSDT", Direction::Buy, "20", None, "0.45"),
+            price: dec("0.5001"),
+        })
+        .await
+        .unwrap();
+    assert!(
+        market_at.is_err(),
+        "a market order at the limit would fill above it: refused"
+    );
+    for (size, px) in [("20", "0.5"), ("19", "0.5")] {
+        let approved = bot
+            .risk
+            .send(Evaluate {
+                intent: at(size, px),
+                price: dec(px),
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        bot.router.send(Place(approved)).await.unwrap().unwrap();
+        // The market trades down through the limit: it fills at 0.5.
+        set_price(&sim, "XRPUSDT", "0.4999").await;
+        let audit = control(&sim, "GET", "/audit", json!({})).await;
+        let max: rust_decimal::Decimal = audit["exposure"]["6900000001"]["max_position_margin"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(
+            max,
+            dec("1"),
+            "the exchange's own figure: exactly at the limit, never over"
+        );
+        rest(&sim)
+            .close_positions(Some("XRPUSDT"), None)
+            .await
+            .unwrap();
+        set_price(&sim, "XRPUSDT", "0.5").await;
+        // Wait for a snapshot that shows the account flat, and close-positions' 1/s budget.
+        actix_rt::time::sleep(std::time::Duration::from_millis(1100)).await;
+    }
+}

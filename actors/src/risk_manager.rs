@@ -31,6 +31,9 @@ pub struct RiskLimits {
     pub max_snapshot_age: Duration,
     /// Intents evaluated per second at most; more are refused (a flood is not queued).
     pub max_intents_per_sec: usize,
+    /// A market order's margin is estimated at the reference price moved this fraction
+    /// against us (it fills at the book, not at the last price).
+    pub market_slippage: Decimal,
 }
 
 impl Default for RiskLimits {
@@ -42,6 +45,7 @@ impl Default for RiskLimits {
             leverage: 10,
             max_snapshot_age: Duration::from_secs(10),
             max_intents_per_sec: 5,
+            market_slippage: Decimal::new(2, 3),
         }
     }
 }
@@ -57,7 +61,7 @@ pub struct Refusal(pub String);
 pub struct Evaluate {
     /// The intent.
     pub intent: OrderIntent,
-    /// Reference price (for market orders).
+    /// Reference price (for market orders): the ask for a buy, the bid for a sell.
     pub price: Decimal,
 }
 
@@ -131,7 +135,11 @@ impl RiskManager {
         if i.reduce_only {
             return Ok(());
         }
-        let px = i.limit_price.unwrap_or(price);
+        // A limit order fills at its price or better; a market order at the book, so its
+        // margin is estimated with a slippage buffer.
+        let px = i
+            .limit_price
+            .unwrap_or(price * (Decimal::ONE + self.limits.market_slippage));
         if let Some(r) = self.rules.get(&i.symbol) {
             if i.size < r.min_size {
                 return refuse(format!(
@@ -317,18 +325,27 @@ mod tests {
         }
     }
 
+    fn limit(symbol: &str, size: Decimal, price: Decimal) -> OrderIntent {
+        OrderIntent {
+            limit_price: Some(price),
+            ..intent(symbol, size)
+        }
+    }
+
     #[test]
     fn per_position_margin_at_under_and_over_the_limit() {
-        // 1 USDT at 10x = 10 USDT of notional: price 100 → size 0.1 is exactly at the limit.
+        // 1 USDT at 10x = 10 USDT of notional: a limit at 100 → 0.1 is exactly at the limit.
         for (size, ok) in [(dec!(0.1), true), (dec!(0.099), true), (dec!(0.101), false)] {
             let mut r = rm(TradingState::Active);
             r.snapshot = Some(snap(vec![], vec![]));
-            assert_eq!(
-                r.check(&intent("ETHUSDT", size), dec!(100)).is_ok(),
-                ok,
-                "size {size}"
-            );
+            let res = r.check(&limit("ETHUSDT", size, dec!(100)), dec!(100));
+            assert_eq!(res.is_ok(), ok, "size {size}: {res:?}");
         }
+        // A market order at the limit is refused: it fills at the book, not at the reference.
+        let mut r = rm(TradingState::Active);
+        r.snapshot = Some(snap(vec![], vec![]));
+        assert!(r.check(&intent("ETHUSDT", dec!(0.1)), dec!(100)).is_err());
+        assert!(r.check(&intent("XRPUSDT", dec!(0.099)), dec!(100)).is_ok());
     }
 
     #[test]
@@ -340,10 +357,13 @@ mod tests {
             vec![("A", dec!(8.5))],
             vec![("B", dec!(0.05), dec!(100))],
         ));
-        assert!(r.check(&intent("ETHUSDT", dec!(0.1)), dec!(100)).is_ok());
+        assert!(
+            r.check(&limit("ETHUSDT", dec!(0.1), dec!(100)), dec!(100))
+                .is_ok()
+        );
         // The approved intent now counts: anything more is over 10.
         let refused = r
-            .check(&intent("SOLUSDT", dec!(0.001)), dec!(100))
+            .check(&limit("SOLUSDT", dec!(0.001), dec!(100)), dec!(100))
             .unwrap_err();
         assert!(refused.0.contains("total margin"), "{refused}");
     }

@@ -137,7 +137,9 @@ impl Strategy for TrendStrategy {
             return None;
         }
         let rules = view.rules?;
-        let size = size_for(cfg.margin, cfg.leverage, t.last, rules)?;
+        // Size against the price moved by the risk manager's slippage buffer, so a full-margin
+        // entry is not refused for the spread.
+        let size = size_for(cfg.margin, cfg.leverage, t.last * Decimal::new(1005, 3), rules)?;
         tr.last_entry = Some(Instant::now());
         let (direction, tp, sl) = if above {
             (

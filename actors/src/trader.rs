@@ -104,13 +104,12 @@ impl Handler<MarketTick> for Trader {
         self.in_flight.insert(tick.symbol.clone());
         let (risk, router, symbol) = (self.risk.clone(), self.router.clone(), tick.symbol.clone());
         let job = async move {
-            let approved = match risk
-                .send(Evaluate {
-                    intent,
-                    price: tick.last,
-                })
-                .await
-            {
+            // The reference is the side of the book a market order takes.
+            let price = match intent.direction {
+                crate::intent::Direction::Buy => tick.ask.unwrap_or(tick.last),
+                crate::intent::Direction::Sell => tick.bid.unwrap_or(tick.last),
+            };
+            let approved = match risk.send(Evaluate { intent, price }).await {
                 Ok(Ok(a)) => a,
                 Ok(Err(_)) => return Outcome::Refused,
                 Err(e) => {
