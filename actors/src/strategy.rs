@@ -139,7 +139,12 @@ impl Strategy for TrendStrategy {
         let rules = view.rules?;
         // Size against the price moved by the risk manager's slippage buffer, so a full-margin
         // entry is not refused for the spread.
-        let size = size_for(cfg.margin, cfg.leverage, t.last * Decimal::new(1005, 3), rules)?;
+        let size = size_for(
+            cfg.margin,
+            cfg.leverage,
+            t.last * Decimal::new(1005, 3),
+            rules,
+        )?;
         tr.last_entry = Some(Instant::now());
         let (direction, tp, sl) = if above {
             (
