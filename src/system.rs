@@ -175,16 +175,19 @@ async fn contract_rules(
 
 /// Starts the bot; trading is enabled only after recovery completed.
 pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
-    let (ws_public, ws_private) = crate::check::ws_urls(cfg, &ep.rest_url);
-    let ws = WsConfig::custom(&ws_public, &ws_private);
-    let private_ws = PrivateWs {
-        config: ws.clone(),
-        credentials: ep.credentials.clone(),
-    };
+    let credentials = ep.credentials.clone();
     let mut rc = RestConfig::custom(&ep.rest_url, Some(ep.credentials));
     rc.demo = ep.demo;
     rc.request_timeout = Duration::from_millis(cfg.exchange.request_timeout_ms);
     let rest = RestClient::new(rc);
+    let (ws_public, ws_private) = crate::check::ws_urls(cfg, &ep.rest_url);
+    let mut ws = WsConfig::custom(&ws_public, &ws_private);
+    // The private login is signed with the server-adjusted time, like REST.
+    ws.login_clock = Some(viper_bitget::ws::LoginClock(rest.server_clock()));
+    let private_ws = PrivateWs {
+        config: ws.clone(),
+        credentials,
+    };
     rest.sync_clock()
         .await
         .context("measuring the server clock")?;

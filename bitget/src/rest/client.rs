@@ -112,6 +112,11 @@ impl RestClient {
         &self.inner.clock
     }
 
+    /// A shared handle on the server clock (e.g. for the WebSocket login).
+    pub fn server_clock(&self) -> Arc<ServerClock> {
+        self.inner.clock.clone()
+    }
+
     /// The rate limiter.
     pub fn rate_limiter(&self) -> &Arc<RateLimiter> {
         &self.inner.limiter

@@ -12,6 +12,17 @@ pub const DEMO_PUBLIC: &str = "wss://wspap.bitget.com/v2/ws/public";
 /// Demo (paper trading) private URL.
 pub const DEMO_PRIVATE: &str = "wss://wspap.bitget.com/v2/ws/private";
 
+/// The server clock a private login is signed with: the REST client's, measured from
+/// `public/time`, so a skewed local clock fails neither REST nor WebSocket logins.
+#[derive(Debug, Clone)]
+pub struct LoginClock(pub std::sync::Arc<crate::clock::ServerClock>);
+
+impl PartialEq for LoginClock {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
 /// How the WebSocket client connects, keeps alive and recovers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WsConfig {
@@ -48,6 +59,8 @@ pub struct WsConfig {
     pub max_frame_size: usize,
     /// Capacity of the event channel to the caller.
     pub event_capacity: usize,
+    /// Server clock for the login timestamp; None = the local clock.
+    pub login_clock: Option<LoginClock>,
 }
 
 impl WsConfig {
@@ -80,6 +93,7 @@ impl WsConfig {
             max_channels_per_connection: 50,
             max_frame_size: 16 << 20,
             event_capacity: 4096,
+            login_clock: None,
         }
     }
 }

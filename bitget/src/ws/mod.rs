@@ -32,7 +32,7 @@ pub mod throttle;
 
 pub use book::{BookError, LocalBook};
 pub use client::{WsClient, WsError, WsHandle};
-pub use config::WsConfig;
+pub use config::{LoginClock, WsConfig};
 pub use decode::{Action, DecodeError, Frame, Push, PushData, ServerEvent, decode};
 pub use events::{BookUpdate, ConnId, WsEvent};
 pub use state::{ConnInfo, ConnState};

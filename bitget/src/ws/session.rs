@@ -69,11 +69,14 @@ impl<'a> Session<'a> {
         s.touch(now);
         match (ctx.private, &ctx.creds) {
             (true, Some(c)) => {
-                let ts = SystemTime::now()
-                    .duration_since(UNIX_EPOCH)
-                    .map(|d| d.as_secs())
-                    .unwrap_or_default()
-                    .to_string();
+                let ts = match &ctx.cfg.login_clock {
+                    Some(c) => (c.0.now_ms() / 1000).to_string(),
+                    None => SystemTime::now()
+                        .duration_since(UNIX_EPOCH)
+                        .map(|d| d.as_secs())
+                        .unwrap_or_default()
+                        .to_string(),
+                };
                 let sign = sign_ws_login(c.secret(), &ts);
                 let msg = json!({ "op": "login", "args": [{ "apiKey": c.api_key(),
                     "passphrase": c.passphrase(), "timestamp": ts, "sign": sign }] });
