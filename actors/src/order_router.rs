@@ -6,13 +6,12 @@
 use crate::intent::{Direction, OrderIntent, RiskApproved};
 use crate::journal::{Journal, JournalOrder, OrderPhase};
 use actix::prelude::*;
-use rust_decimal::Decimal;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 use viper_bitget::clock::Clock;
 use viper_bitget::models::{
-    ClientOid, OrderRef, OrderState, OrderType, PosMode, Price, Side, Size, TradeSide,
+    ClientOid, OrderState, OrderType, PosMode, Price, Side, Size, TradeSide,
 };
 use viper_bitget::{Error, RestClient};
 
@@ -406,11 +405,10 @@ impl Handler<CancelAll> for OrderRouter {
 }
 
 /// Phase implied by an exchange order state.
-fn phase_of(state: &OrderState, filled: Decimal) -> OrderPhase {
+fn phase_of(state: &OrderState) -> OrderPhase {
     match state {
         OrderState::Filled => OrderPhase::Filled,
         OrderState::Canceled => OrderPhase::Cancelled,
-        _ if filled.is_zero() => OrderPhase::Live,
         _ => OrderPhase::Live,
     }
 }
@@ -445,8 +443,12 @@ async fn settle_pass(
                 continue;
             }
         };
+        let order_id = found
+            .as_ref()
+            .map(|ex| ex.order_id.clone())
+            .or(o.order_id.clone());
         let new_phase = match found {
-            Some(ex) => phase_of(&ex.state, ex.base_volume.map(|s| s.0).unwrap_or_default()),
+            Some(ex) => phase_of(&ex.state),
             None => {
                 let count = journal.bump_not_found(&o.client_oid, now)?;
                 let old_enough = now - o.created_ms >= cfg.not_found_min_age.as_millis() as i64;
@@ -458,7 +460,6 @@ async fn settle_pass(
             }
         };
         if new_phase != o.phase {
-            let order_id = found_id(&rest, &o).await;
             journal.set_phase(&o.client_oid, new_phase, order_id.as_deref(), now)?;
             tracing::info!(client_oid = %o.client_oid, from = o.phase.as_str(), to = new_phase.as_str(), "order phase");
             events.push(OrderEvent {
@@ -469,16 +470,4 @@ async fn settle_pass(
         }
     }
     Ok(events)
-}
-
-async fn found_id(rest: &RestClient, o: &JournalOrder) -> Option<String> {
-    if o.order_id.is_some() {
-        return o.order_id.clone();
-    }
-    let oid = ClientOid::new(o.client_oid.clone()).ok()?;
-    rest.order_detail(&o.symbol, &OrderRef::ClientOid(oid))
-        .await
-        .ok()
-        .flatten()
-        .map(|x| x.order_id)
 }

@@ -172,8 +172,6 @@ pub struct Behaviour {
     pub cancel_unknown_code: String,
     /// Code for insufficient margin (`40762` or `43012`).
     pub insufficient_margin_code: String,
-    /// A post-only order that would take: `cancel` (default) or `reject`.
-    pub post_only_cross: String,
     /// Trigger type reported for preset TP/SL (`fill_price` default).
     pub preset_trigger_type: String,
     /// Global per-IP ceiling per minute (spec: 6000); 0 disables it.
@@ -198,7 +196,6 @@ impl Default for Behaviour {
             passphrase_error_code: "40012".into(),
             cancel_unknown_code: "43001".into(),
             insufficient_margin_code: "40762".into(),
-            post_only_cross: "cancel".into(),
             preset_trigger_type: "fill_price".into(),
             global_ip_limit_per_min: 6000,
             ip_lockout_secs: 300,

@@ -83,14 +83,7 @@ impl Engine {
                     Side::Buy => (last <= px, ask_size),
                     Side::Sell => (last >= px, bid_size),
                 };
-                crossed.then(|| {
-                    (
-                        o.id,
-                        px,
-                        o.remaining()
-                            .min(liquidity.max(o.remaining() / Decimal::TWO)),
-                    )
-                })
+                crossed.then(|| (o.id, px, o.remaining().min(liquidity)))
             })
             .collect();
         for (id, px, q) in hits {

@@ -379,39 +379,13 @@ impl Engine {
         Ok(())
     }
 
+    /// Presets must lie on the right side of both the order's price and the mark.
     fn check_presets(&self, req: &NewOrder, hold: Hold, reference: Decimal) -> ApiResult<()> {
         let mark = self.mark(&req.symbol);
-        let shown = fmt(reference);
-        for (tp, sl) in [(req.preset_tp, req.preset_sl)] {
-            match hold {
-                Hold::Long => {
-                    if tp.is_some_and(|t| t <= reference || t <= mark) {
-                        return Err(ApiError::new(
-                            "40915",
-                            format!("Long position take profit price please > mark price {shown}"),
-                        ));
-                    }
-                    if sl.is_some_and(|s| s >= reference || s >= mark) {
-                        return Err(ApiError::new(
-                            "40917",
-                            format!("Stop price for long positions please < mark price {shown}"),
-                        ));
-                    }
-                }
-                Hold::Short => {
-                    if tp.is_some_and(|t| t >= reference || t >= mark) {
-                        return Err(ApiError::new(
-                            "40833",
-                            format!("Short position take profit price please < mark price {shown}"),
-                        ));
-                    }
-                    if sl.is_some_and(|s| s <= reference || s <= mark) {
-                        return Err(ApiError::new(
-                            "45122",
-                            format!("Short position stop loss price please > mark price {shown}"),
-                        ));
-                    }
-                }
+        for (trigger, profit) in [(req.preset_tp, true), (req.preset_sl, false)] {
+            if let Some(t) = trigger {
+                super::plans::tpsl_side(hold, profit, t, reference)?;
+                super::plans::tpsl_side(hold, profit, t, mark)?;
             }
         }
         Ok(())

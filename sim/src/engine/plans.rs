@@ -65,29 +65,12 @@ impl Engine {
         trigger: Decimal,
         t: TriggerType,
     ) -> ApiResult<()> {
-        let now = self.trigger_ref(symbol, t);
-        let shown = fmt(now);
         let profit = matches!(kind, PlanType::PosProfit | PlanType::ProfitPlan);
         let loss = matches!(kind, PlanType::PosLoss | PlanType::LossPlan);
-        match hold {
-            Hold::Long if profit && trigger <= now => Err(ApiError::new(
-                "40915",
-                format!("Long position take profit price please > mark price {shown}"),
-            )),
-            Hold::Long if loss && trigger >= now => Err(ApiError::new(
-                "40917",
-                format!("Stop price for long positions please < mark price {shown}"),
-            )),
-            Hold::Short if profit && trigger >= now => Err(ApiError::new(
-                "40833",
-                format!("Short position take profit price please < mark price {shown}"),
-            )),
-            Hold::Short if loss && trigger <= now => Err(ApiError::new(
-                "45122",
-                format!("Short position stop loss price please > mark price {shown}"),
-            )),
-            _ => Ok(()),
+        if !profit && !loss {
+            return Ok(());
         }
+        tpsl_side(hold, profit, trigger, self.trigger_ref(symbol, t))
     }
 
     /// place-tpsl-order / place-pos-tpsl: a whole-position TP/SL replaces the existing one of
@@ -548,6 +531,37 @@ impl Engine {
             );
         }
         Ok(id)
+    }
+}
+
+/// A take-profit (`profit`) or stop-loss trigger must lie on the right side of `price`: long
+/// TP above and SL below, short the reverse; the codes are Bitget's.
+pub(super) fn tpsl_side(
+    hold: Hold,
+    profit: bool,
+    trigger: Decimal,
+    price: Decimal,
+) -> ApiResult<()> {
+    let shown = fmt(price);
+    let err = |code: &str, msg: String| Err(ApiError::new(code, msg));
+    match (hold, profit) {
+        (Hold::Long, true) if trigger <= price => err(
+            "40915",
+            format!("Long position take profit price please > mark price {shown}"),
+        ),
+        (Hold::Long, false) if trigger >= price => err(
+            "40917",
+            format!("Stop price for long positions please < mark price {shown}"),
+        ),
+        (Hold::Short, true) if trigger >= price => err(
+            "40833",
+            format!("Short position take profit price please < mark price {shown}"),
+        ),
+        (Hold::Short, false) if trigger <= price => err(
+            "45122",
+            format!("Short position stop loss price please > mark price {shown}"),
+        ),
+        _ => Ok(()),
     }
 }
 
