@@ -121,13 +121,7 @@ async fn equity_crash_flattens_everything_and_the_latch_survives_a_restart() {
     };
     rest(&sim).place_order(&limit).await.unwrap();
     eventually(10, "the guard to protect the position", || async {
-        rest(&sim)
-            .all_positions()
-            .await
-            .ok()?
-            .first()?
-            .stop_loss
-            .map(|_| ())
+        newest_position_protected(&sim).await
     })
     .await;
     // Crash: 65000 → 59800 loses 5.2 USDT of 20: equity under 15.
@@ -226,13 +220,7 @@ async fn a_stop_loss_deleted_behind_the_bots_back_is_restored() {
         "the preset stop existed and is now gone"
     );
     eventually(10, "the guard to restore the stop", || async {
-        rest(&sim)
-            .all_positions()
-            .await
-            .ok()?
-            .first()?
-            .stop_loss
-            .map(|_| ())
+        newest_position_protected(&sim).await
     })
     .await;
     let audit = control(&sim, "GET", "/audit", json!({})).await;
@@ -262,11 +250,16 @@ async fn a_fill_breaching_the_margin_limit_is_reduced_to_it() {
     })
     .await;
     assert!(margin > dec("0"), "reduced, not closed: margin {margin}");
-    let report = bot
-        .capital
-        .send(viper_actors::capital::GetEmergencyReport)
-        .await
-        .unwrap();
+    // The exchange applies the order before the bot has read its answer: wait for the count.
+    let report = eventually(5, "the reduction to be counted", || async {
+        let r = bot
+            .capital
+            .send(viper_actors::capital::GetEmergencyReport)
+            .await
+            .ok()?;
+        (r.reductions >= 1).then_some(r)
+    })
+    .await;
     assert!(report.reductions >= 1);
     assert!(report.reason.is_none(), "no emergency for a limit breach");
 }

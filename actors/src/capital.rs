@@ -267,8 +267,11 @@ async fn flatten(rest: &RestClient) -> Result<(), viper_bitget::Error> {
             // close-positions allows one call per second.
             actix_rt::time::sleep(Duration::from_millis(1000)).await;
         }
+        // Exposure first: cancel normal orders (they could open), close every position, then
+        // cancel plans that are not stops (each plan type is its own rate-limited call).
         let step = async {
             rest.cancel_all_orders(None).await?;
+            rest.close_positions(None, None).await?;
             for plan_type in [
                 PlanType::NormalPlan,
                 PlanType::TrackPlan,
@@ -284,8 +287,6 @@ async fn flatten(rest: &RestClient) -> Result<(), viper_bitget::Error> {
                 };
                 rest.cancel_plan_order(&req).await?;
             }
-            // Flash close is harmless when flat (empty lists), so no read is needed first.
-            rest.close_positions(None, None).await?;
             let left = rest.all_positions().await?;
             Ok::<bool, viper_bitget::Error>(left.is_empty())
         };

@@ -144,3 +144,19 @@ pub fn intent(
         reason: "test".into(),
     }
 }
+
+/// Some(()) when the newest open position has a live stop-loss, read from the simulator's
+/// audit: the control plane spends none of the account's rate budget, which the bot needs
+/// (polling all-position here could earn the bot a 429 pause).
+pub async fn newest_position_protected(sim: &SimHandle) -> Option<()> {
+    let audit = control(sim, "GET", "/audit", json!({})).await;
+    let life = audit["positions"]
+        .as_array()?
+        .iter()
+        .rev()
+        .find(|l| l["closed"].is_null())?
+        .clone();
+    life["stop_loss"].as_array()?.last()?["to"]
+        .is_null()
+        .then_some(())
+}
