@@ -5,7 +5,7 @@
 mod common;
 
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use metrics_util::debugging::{DebugValue, DebuggingRecorder};
 use rust_decimal_macros::dec;
@@ -34,6 +34,51 @@ impl Capture {
             .map(|v| String::from_utf8_lossy(&v).into_owned())
             .unwrap_or_default()
     }
+
+    /// Captures every event of this thread at TRACE until the guard drops.
+    ///
+    /// Why the pin: while exactly one `Dispatch` exists in the process, tracing-core
+    /// (0.1.36, tokio-rs/tracing#3611) computes a callsite's cached interest from the
+    /// *current thread's* default the first time any thread reaches that callsite. When
+    /// another thread with no subscriber (a concurrent test in the same binary, under
+    /// `cargo test`) reaches `request headers` first, `never` is cached for everyone and the
+    /// capture below sees nothing: the missing `ACCESS-SIGN: ***` line, more often under
+    /// load because the race is about which thread gets there first. A second, inert
+    /// dispatch kept alive for the whole binary makes tracing combine the interest of every
+    /// registered dispatch instead, so the capture's thread always gets its events.
+    fn install(&self) -> tracing::subscriber::DefaultGuard {
+        static PIN: OnceLock<tracing::Dispatch> = OnceLock::new();
+        PIN.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
+        let writer = self.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::set_default(subscriber)
+    }
+}
+
+/// An event at a callsite of its own, so the control test owns its first registration.
+fn probe_event(marker: &str) {
+    tracing::trace!(marker, "probe event");
+}
+
+/// The control for the race above, made deterministic by ordering: a thread with no
+/// subscriber reaches a fresh callsite first, then the capturing thread emits there. Without
+/// the pin in `Capture::install` this fails every time it runs in a process of its own
+/// (as nextest runs it).
+#[test]
+fn a_thread_without_a_subscriber_cannot_blind_the_capture() {
+    let cap = Capture::default();
+    let _guard = cap.install();
+    std::thread::spawn(|| probe_event("from-a-bare-thread"))
+        .join()
+        .expect("bare thread");
+    probe_event("from-the-capturing-thread");
+    let logs = cap.text();
+    assert!(logs.contains("from-the-capturing-thread"), "{logs}");
+    assert!(!logs.contains("from-a-bare-thread"), "{logs}");
 }
 
 async fn some_traffic(h: &common::Harness) {
@@ -58,13 +103,7 @@ async fn some_traffic(h: &common::Harness) {
 #[actix_rt::test]
 async fn secrets_are_never_logged_and_spans_carry_the_fields() {
     let cap = Capture::default();
-    let writer = cap.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = cap.install();
     let h = common::start().await;
     some_traffic(&h).await;
     tracing::debug!(credentials = ?common::credentials(), "credentials debug-printed");
