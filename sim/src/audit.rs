@@ -5,7 +5,7 @@
 use crate::engine::types::Hold;
 use rust_decimal::Decimal;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// One period `[from, to)`; `to` is None while it lasts.
 #[derive(Debug, Clone, Serialize)]
@@ -124,6 +124,9 @@ pub struct Audit {
     below: BTreeMap<u64, bool>,
     /// Every position ever opened, in order.
     pub positions: Vec<PositionLife>,
+    /// `(uid, symbol, hold)` → index in `positions` of the life still open, so finding it
+    /// does not scan every position the exchange has ever seen.
+    open_lives: HashMap<(u64, String, &'static str), usize>,
     /// Exposure per account.
     pub exposure: BTreeMap<u64, Exposure>,
     /// Refused requests (newest last, bounded).
@@ -142,13 +145,18 @@ impl Audit {
     }
 
     fn open_life(&mut self, uid: u64, symbol: &str, hold: Hold) -> Option<&mut PositionLife> {
-        self.positions.iter_mut().rev().find(|l| {
-            l.uid == uid && l.symbol == symbol && l.hold_side == hold.as_str() && l.closed.is_none()
-        })
+        let at = *self
+            .open_lives
+            .get(&(uid, symbol.to_string(), hold.as_str()))?;
+        self.positions.get_mut(at).filter(|l| l.closed.is_none())
     }
 
     /// A position opened.
     pub fn position_opened(&mut self, uid: u64, symbol: &str, hold: Hold, now: i64) {
+        self.open_lives.insert(
+            (uid, symbol.to_string(), hold.as_str()),
+            self.positions.len(),
+        );
         self.positions.push(PositionLife {
             uid,
             symbol: symbol.to_string(),
@@ -169,6 +177,8 @@ impl Audit {
                 p.to.get_or_insert(now);
             }
         }
+        self.open_lives
+            .remove(&(uid, symbol.to_string(), hold.as_str()));
     }
 
     /// A position was liquidated at `mark`.

@@ -117,8 +117,8 @@ fn state(shared: &Shared) -> Value {
             json!({ "uid": a.uid, "balance": fmt(a.balance), "equity": fmt(e.equity(a.uid)),
                 "available": fmt(e.available(a.uid)), "posMode": a.pos_mode.as_str(),
                 "positions": e.positions_of(a.uid).count(),
-                "openOrders": e.orders.values().filter(|o| o.uid == a.uid && o.state.is_open()).count(),
-                "livePlans": e.plans.values().filter(|p| p.uid == a.uid && p.status == crate::engine::types::PlanStatus::Live).count() })
+                "openOrders": e.open_orders().filter(|o| o.uid == a.uid).count(),
+                "livePlans": e.open_plans().filter(|p| p.uid == a.uid).count() })
         })
         .collect();
     let markets: Vec<Value> = e

@@ -47,9 +47,8 @@ impl Engine {
 
     /// Margin reserved by resting orders that could open positions.
     pub fn frozen(&self, uid: u64) -> Decimal {
-        self.orders
-            .values()
-            .filter(|o| o.uid == uid && o.state.is_open() && !o.reduces_only())
+        self.open_orders()
+            .filter(|o| o.uid == uid && !o.reduces_only())
             .map(|o| o.remaining() * o.price.unwrap_or_default() / Decimal::from(o.leverage.max(1)))
             .sum()
     }
@@ -104,12 +103,9 @@ impl Engine {
         let sym_ok = |s: &str| symbol.is_none_or(|x| x == s);
         self.positions_of(uid).any(|p| sym_ok(&p.symbol))
             || self
-                .orders
-                .values()
-                .any(|o| o.uid == uid && o.state.is_open() && sym_ok(&o.symbol))
-            || self.plans.values().any(|p| {
-                p.uid == uid && p.status == super::types::PlanStatus::Live && sym_ok(&p.symbol)
-            })
+                .open_orders()
+                .any(|o| o.uid == uid && sym_ok(&o.symbol))
+            || self.open_plans().any(|p| p.uid == uid && sym_ok(&p.symbol))
     }
 
     /// set-leverage: `long`/`short` are the requested values (None = unchanged).

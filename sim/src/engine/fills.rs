@@ -74,9 +74,8 @@ impl Engine {
         };
         let (last, bid_size, ask_size) = (m.last, m.best_bid().1, m.best_ask().1);
         let hits: Vec<(u64, Decimal, Decimal)> = self
-            .orders
-            .values()
-            .filter(|o| o.symbol == symbol && o.state.is_open() && o.order_type == OrderType::Limit)
+            .open_orders()
+            .filter(|o| o.symbol == symbol && o.order_type == OrderType::Limit)
             .filter_map(|o| {
                 let px = o.price?;
                 let (crossed, liquidity) = match o.econ_side() {
@@ -300,19 +299,17 @@ impl Engine {
     /// A position is gone: its TP/SL plans and its pending close orders go with it.
     fn on_position_closed(&mut self, uid: u64, symbol: &str, hold: Hold, now: i64) {
         let plans: Vec<u64> = self
-            .plans
-            .values()
+            .open_plans()
             .filter(|p| p.uid == uid && p.symbol == symbol && p.plan_type.is_tpsl())
-            .filter(|p| p.status == super::types::PlanStatus::Live && p.hold() == hold)
+            .filter(|p| p.hold() == hold)
             .map(|p| p.id)
             .collect();
         for id in plans {
             self.end_plan(id, super::types::PlanStatus::Cancelled, now);
         }
         let closes: Vec<u64> = self
-            .orders
-            .values()
-            .filter(|o| o.uid == uid && o.symbol == symbol && o.state.is_open() && o.reduces_only())
+            .open_orders()
+            .filter(|o| o.uid == uid && o.symbol == symbol && o.reduces_only())
             .filter(|o| o.econ_side() == hold.open_side().opposite())
             .map(|o| o.id)
             .collect();

@@ -3,6 +3,7 @@
 
 mod account;
 mod fills;
+mod index;
 mod orders;
 mod plans;
 mod tick;
@@ -86,6 +87,8 @@ pub struct Engine {
     pub events: Vec<Event>,
     /// The order being filled right now (so a position closing does not cancel it).
     filling: Option<u64>,
+    /// Open orders and live plans (`index.rs`).
+    live: index::LiveIndex,
     next_id: u64,
 }
 
@@ -128,6 +131,7 @@ impl Engine {
             audit: Audit::with_floor(cfg.audit_equity_floor),
             events: Vec::new(),
             filling: None,
+            live: index::LiveIndex::default(),
             next_id: 1_190_000_000_000_000_000,
         }
     }

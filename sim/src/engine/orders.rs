@@ -141,11 +141,10 @@ impl Engine {
     /// Records an accepted order and matches it; used by users, triggers and liquidation.
     pub(super) fn accept(&mut self, order: Order, now: i64) {
         let (id, uid) = (order.id, order.uid);
-        self.oids.insert((uid, order.client_oid.clone()), id);
         if order.reduces_only() && order.pos_mode == PosMode::OneWay {
             self.trim_reduce_only(&order, now);
         }
-        self.orders.insert(id, order);
+        self.store_order(order);
         self.emit_order(id, None);
         // Creating an order freezes margin and may lock position size.
         self.events.push(Event::Positions(uid));
@@ -360,9 +359,8 @@ impl Engine {
 
     /// Size of a hedge position locked by pending close orders.
     pub fn locked(&self, uid: u64, symbol: &str, hold: Hold) -> Decimal {
-        self.orders
-            .values()
-            .filter(|o| o.uid == uid && o.symbol == symbol && o.state.is_open())
+        self.open_orders()
+            .filter(|o| o.uid == uid && o.symbol == symbol)
             .filter(|o| o.intent == Intent::Close(hold))
             .map(|o| o.remaining())
             .sum()
@@ -394,9 +392,8 @@ impl Engine {
     fn check_open_orders(&self, uid: u64, req: &NewOrder) -> ApiResult<()> {
         let max = self.market(&req.symbol)?.spec.max_symbol_order_num as usize;
         let open = self
-            .orders
-            .values()
-            .filter(|o| o.uid == uid && o.symbol == req.symbol && o.state.is_open())
+            .open_orders()
+            .filter(|o| o.uid == uid && o.symbol == req.symbol)
             .count();
         if req.order_type == OrderType::Limit && open >= max {
             return Err(ApiError::new(
@@ -417,10 +414,7 @@ impl Engine {
             None => self.next_id().to_string(),
         };
         let taken = self.oids.contains_key(&(uid, oid.clone()))
-            || self
-                .plans
-                .values()
-                .any(|p| p.uid == uid && p.client_oid == oid);
+            || self.plan_by_client_oid(uid, &oid).is_some();
         if taken {
             let code = self.behaviour.duplicate_client_oid_code.clone();
             return Err(ApiError::new(&code, "Duplicate clientOid"));
@@ -442,9 +436,8 @@ impl Engine {
             .map(|p| p.size)
             .unwrap_or_default();
         let mut older: Vec<(i64, u64, Decimal)> = self
-            .orders
-            .values()
-            .filter(|o| o.uid == new.uid && o.symbol == new.symbol && o.state.is_open())
+            .open_orders()
+            .filter(|o| o.uid == new.uid && o.symbol == new.symbol)
             .filter(|o| o.reduces_only() && o.econ_side() == econ)
             .map(|o| (o.c_time, o.id, o.remaining()))
             .collect();

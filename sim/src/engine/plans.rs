@@ -164,7 +164,7 @@ impl Engine {
             c_time: now,
             u_time: now,
         };
-        self.plans.insert(id, plan);
+        self.store_plan(plan);
         self.emit_plan(id);
         self.refresh_protection(uid, &req.symbol, req.hold, now);
         Ok((id, client_oid))
@@ -235,7 +235,7 @@ impl Engine {
             c_time: now,
             u_time: now,
         };
-        self.plans.insert(id, plan);
+        self.store_plan(plan);
         self.emit_plan(id);
         Ok((id, client_oid))
     }
@@ -301,12 +301,8 @@ impl Engine {
         symbol: &'a str,
         hold: Hold,
     ) -> impl Iterator<Item = &'a Plan> + 'a {
-        self.plans.values().filter(move |p| {
-            p.uid == uid
-                && p.symbol == symbol
-                && p.status == PlanStatus::Live
-                && p.plan_type.is_tpsl()
-                && p.hold() == hold
+        self.open_plans().filter(move |p| {
+            p.uid == uid && p.symbol == symbol && p.plan_type.is_tpsl() && p.hold() == hold
         })
     }
 
@@ -375,9 +371,8 @@ impl Engine {
     /// Fires every live plan of `symbol` whose trigger the market has crossed.
     pub(super) fn run_triggers(&mut self, symbol: &str, now: i64) {
         let ids: Vec<u64> = self
-            .plans
-            .values()
-            .filter(|p| p.symbol == symbol && p.status == PlanStatus::Live)
+            .open_plans()
+            .filter(|p| p.symbol == symbol)
             .map(|p| p.id)
             .collect();
         for id in ids {

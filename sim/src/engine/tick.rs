@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 impl Engine {
     /// Advances every market one step of `dt_secs` market seconds.
     pub fn tick(&mut self, now: i64, dt_secs: f64) {
+        self.prune_index();
         let symbols: Vec<String> = self.markets.keys().cloned().collect();
         for s in symbols {
             if let Some(m) = self.markets.get_mut(&s) {
@@ -112,18 +113,13 @@ impl Engine {
 impl Engine {
     /// Updates the audit's emergency timelines from every account's equity and exposure.
     pub fn audit_equity(&mut self, now: i64) {
-        use super::types::{PlanStatus, PlanType};
+        use super::types::PlanType;
         let uids: Vec<u64> = self.accounts.keys().copied().collect();
         for uid in uids {
             let equity = self.equity(uid);
-            let orders_clear = !self
-                .orders
-                .values()
-                .any(|o| o.uid == uid && o.state.is_open())
-                && !self.plans.values().any(|p| {
-                    p.uid == uid
-                        && p.status == PlanStatus::Live
-                        && !matches!(p.plan_type, PlanType::PosLoss | PlanType::LossPlan)
+            let orders_clear = !self.open_orders().any(|o| o.uid == uid)
+                && !self.open_plans().any(|p| {
+                    p.uid == uid && !matches!(p.plan_type, PlanType::PosLoss | PlanType::LossPlan)
                 });
             let flat = self.positions_of(uid).next().is_none();
             self.audit

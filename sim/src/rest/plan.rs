@@ -4,7 +4,7 @@
 use super::params::Params;
 use super::trade::{new_order, paginate};
 use super::{Ctx, render};
-use crate::engine::types::{PlanStatus, PlanType};
+use crate::engine::types::{Plan, PlanStatus, PlanType};
 use crate::engine::{Engine, NewPlan, NewTpsl};
 use crate::error::{ApiError, ApiResult};
 use rust_decimal::Decimal;
@@ -108,10 +108,7 @@ fn find_plan(e: &Engine, uid: u64, p: &Params) -> ApiResult<Option<u64>> {
             "orderId and clientOid must have one",
         ));
     };
-    Ok(e.plans
-        .values()
-        .find(|x| x.uid == uid && x.client_oid == oid)
-        .map(|x| x.id))
+    Ok(e.plan_by_client_oid(uid, &oid).map(|x| x.id))
 }
 
 /// POST /api/v2/mix/order/modify-tpsl-order
@@ -187,8 +184,12 @@ fn plan_rows(e: &Engine, c: &Ctx, p: &Params, live: bool) -> ApiResult<Vec<(u64,
     } else {
         p.one_of("planStatus", &["executed", "fail_trigger", "cancelled"])?
     };
-    Ok(e.plans
-        .values()
+    let stored: Box<dyn Iterator<Item = &Plan>> = if live {
+        Box::new(e.open_plans())
+    } else {
+        Box::new(e.plans.values())
+    };
+    Ok(stored
         .filter(|x| x.uid == c.uid && kind(x.plan_type) && (x.status == PlanStatus::Live) == live)
         .filter(|x| symbol.as_deref().is_none_or(|s| s == x.symbol))
         .filter(|x| by_id.as_deref().is_none_or(|i| i == x.id.to_string()))

@@ -3,7 +3,7 @@
 
 use super::params::Params;
 use super::{Ctx, render};
-use crate::engine::types::{Hold, OrderType};
+use crate::engine::types::{Hold, Order, OrderType};
 use crate::engine::{Engine, NewOrder, OrderRef};
 use crate::error::{ApiError, ApiResult};
 use serde_json::{Value, json};
@@ -130,9 +130,8 @@ fn cancel_many(e: &mut Engine, c: &Ctx, targets: Vec<(String, OrderRef)>) -> Val
 }
 
 fn open_orders_of(e: &Engine, uid: u64, symbol: Option<&str>) -> Vec<(String, OrderRef)> {
-    e.orders
-        .values()
-        .filter(|o| o.uid == uid && o.state.is_open() && symbol.is_none_or(|s| s == o.symbol))
+    e.open_orders()
+        .filter(|o| o.uid == uid && symbol.is_none_or(|s| s == o.symbol))
         .map(|o| (o.symbol.clone(), OrderRef::Id(o.id)))
         .collect()
 }
@@ -258,8 +257,13 @@ fn order_rows(e: &Engine, c: &Ctx, p: &Params, open: bool) -> ApiResult<Vec<(u64
     };
     let source = if open { None } else { p.str("orderSource")? };
     let horizon = c.now - 90 * 24 * 3_600_000;
-    Ok(e.orders
-        .values()
+    // Pending lists read the open-order index; history has to look at everything stored.
+    let stored: Box<dyn Iterator<Item = &Order>> = if open {
+        Box::new(e.open_orders())
+    } else {
+        Box::new(e.orders.values())
+    };
+    Ok(stored
         .filter(|o| o.uid == c.uid && o.state.is_open() == open)
         .filter(|o| symbol.as_deref().is_none_or(|s| s == o.symbol))
         .filter(|o| by_id.as_deref().is_none_or(|i| i == o.id.to_string()))
