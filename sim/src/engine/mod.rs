@@ -2,6 +2,8 @@
 //! driven by requests and by market ticks. Pure state: no I/O, time is passed in.
 
 mod account;
+mod amend;
+mod checks;
 mod fills;
 mod index;
 mod orders;
