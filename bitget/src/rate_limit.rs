@@ -66,6 +66,17 @@ impl RateLimiter {
         }
     }
 
+    /// No client-side spacing at all (a 429 still pauses the endpoint): only for a simulator
+    /// whose rate limits are switched off, e.g. a benchmark measuring the client itself.
+    /// Against Bitget use [`RateLimiter::new`].
+    pub fn unlimited() -> Self {
+        Self {
+            limiters: HashMap::new(),
+            paused_until: Mutex::new(HashMap::new()),
+            share: f64::INFINITY,
+        }
+    }
+
     /// Waits until `endpoint` may be called; returns how long it waited.
     pub async fn acquire(&self, endpoint: &Endpoint) -> Duration {
         let start = Instant::now();
