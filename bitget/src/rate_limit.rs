@@ -142,6 +142,25 @@ mod tests {
     }
 
     #[actix_rt::test]
+    async fn unlimited_never_spaces_but_still_honours_a_pause() {
+        let rl = RateLimiter::unlimited();
+        let start = Instant::now();
+        for _ in 0..100 {
+            rl.acquire(&PLACE_ORDER).await;
+        }
+        // Spaced at place-order's 10/s this would take about 10 s.
+        let e = start.elapsed();
+        assert!(e < Duration::from_secs(2), "{e:?}");
+        rl.pause(&PLACE_ORDER, Duration::from_millis(300));
+        let paused = Instant::now();
+        rl.acquire(&PLACE_ORDER).await;
+        assert!(
+            paused.elapsed() >= Duration::from_millis(300),
+            "a 429 pause still applies"
+        );
+    }
+
+    #[actix_rt::test]
     async fn a_burst_is_spaced_out_not_refused() {
         let rl = RateLimiter::new(1.0);
         let start = Instant::now();
