@@ -35,7 +35,7 @@ pub async fn wait_for_stop(duration: Option<Duration>) {
 /// runs until the duration, Ctrl-C or SIGTERM; stops cleanly and prints the summary.
 pub async fn run_bot(
     cfg: &BotConfig,
-    ep: system::Endpoint,
+    ep: viper::endpoint::Endpoint,
     duration: Option<Duration>,
     listener: Option<admin::AdminListener>,
 ) -> anyhow::Result<()> {

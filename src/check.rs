@@ -1,6 +1,6 @@
 //! `viper check`: the report (rows of PASS / WARN / FAIL / SKIP with latencies), its table
-//! and JSON forms, the API-key policy shared with `viper run` in live mode, and where the
-//! WebSocket endpoints are. The probes themselves are in `check_probes.rs`.
+//! and JSON forms, and the API-key policy shared with `viper run` in live mode. The probes
+//! themselves are in `check_probes.rs`.
 
 use crate::config::{BotConfig, LiveConfig};
 use serde::Serialize;
@@ -255,37 +255,6 @@ pub async fn enforce_live_key_policy(
     }
 }
 
-/// The WebSocket URLs for a REST base URL: the config's when set, Bitget's for Bitget's
-/// host, else derived from the REST URL (`http://h:p` → `ws://h:p/v2/ws/public`).
-pub fn ws_urls(cfg: &BotConfig, rest_url: &str) -> (String, String) {
-    use viper_bitget::ws::config as ws;
-    if !cfg.exchange.ws_public_url.is_empty() && !cfg.exchange.ws_private_url.is_empty() {
-        return (
-            cfg.exchange.ws_public_url.clone(),
-            cfg.exchange.ws_private_url.clone(),
-        );
-    }
-    let base = rest_url.trim_end_matches('/');
-    if base == viper_bitget::rest::LIVE_BASE_URL {
-        return if cfg.mode == "demo" {
-            (ws::DEMO_PUBLIC.into(), ws::DEMO_PRIVATE.into())
-        } else {
-            (ws::LIVE_PUBLIC.into(), ws::LIVE_PRIVATE.into())
-        };
-    }
-    let ws_base = if let Some(rest) = base.strip_prefix("https://") {
-        format!("wss://{rest}")
-    } else if let Some(rest) = base.strip_prefix("http://") {
-        format!("ws://{rest}")
-    } else {
-        base.to_owned()
-    };
-    (
-        format!("{ws_base}/v2/ws/public"),
-        format!("{ws_base}/v2/ws/private"),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,7 +287,7 @@ mod tests {
     }
 
     #[test]
-    fn slow_rows_fail_and_ws_urls_follow_the_rest_url() {
+    fn slow_rows_fail() {
         let r = Row::new("x", Status::Pass, "").timed(&[
             Duration::from_millis(10),
             Duration::from_millis(2500),
@@ -327,16 +296,6 @@ mod tests {
         assert_eq!(
             (r.status, r.p50_ms, r.max_ms),
             (Status::Fail, Some(20), Some(2500))
-        );
-        let cfg = BotConfig::default();
-        assert_eq!(
-            ws_urls(&cfg, "http://127.0.0.1:5/").0,
-            "ws://127.0.0.1:5/v2/ws/public"
-        );
-        assert!(
-            ws_urls(&cfg, viper_bitget::rest::LIVE_BASE_URL)
-                .1
-                .starts_with("wss://ws.bitget.com")
         );
     }
 }

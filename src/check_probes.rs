@@ -3,24 +3,15 @@
 //! leverage per symbol, the WebSocket public and private (login) handshakes; `--trade-test`
 //! is in `check_trade.rs`.
 
-use crate::check::{Report, Row, Status, key_policy, ws_urls};
+use crate::check::{Report, Row, Status, key_policy};
 use crate::config::BotConfig;
+use crate::endpoint::Endpoint;
 use rust_decimal::Decimal;
 use std::future::Future;
 use std::time::{Duration, Instant};
 use viper_bitget::models::{ClientOid, OrderListQuery, PlanListQuery, PlanType};
 use viper_bitget::ws::{Channel, SubArg, WsClient, WsConfig, WsEvent};
-use viper_bitget::{Credentials, Error, RestClient, RestConfig};
-
-/// Where `viper check` connects.
-pub struct Target {
-    /// REST base URL.
-    pub rest_url: String,
-    /// Demo trading header.
-    pub demo: bool,
-    /// API credentials.
-    pub credentials: Credentials,
-}
+use viper_bitget::{Credentials, Error, RestClient};
 
 const CALLS: usize = 3;
 
@@ -74,11 +65,8 @@ pub(crate) fn hint(e: &Error) -> String {
 }
 
 /// Runs every check; never panics on an exchange answer.
-pub async fn run(cfg: &BotConfig, target: Target, trade_test: bool) -> Report {
-    let mut rc = RestConfig::custom(&target.rest_url, Some(target.credentials.clone()));
-    rc.demo = target.demo;
-    rc.request_timeout = Duration::from_millis(cfg.exchange.request_timeout_ms);
-    let rest = RestClient::new(rc);
+pub async fn run(cfg: &BotConfig, target: Endpoint, trade_test: bool) -> Report {
+    let rest = RestClient::new(target.rest_config(cfg));
     let mut rows = rest_rows(&rest, cfg).await;
     rows.extend(account_rows(&rest, cfg).await);
     rows.extend(ws_rows(cfg, &target).await);
@@ -281,9 +269,8 @@ async fn account_rows(rest: &RestClient, cfg: &BotConfig) -> Vec<Row> {
     rows
 }
 
-async fn ws_rows(cfg: &BotConfig, target: &Target) -> Vec<Row> {
-    let (public, private) = ws_urls(cfg, &target.rest_url);
-    let wcfg = WsConfig::custom(&public, &private);
+async fn ws_rows(cfg: &BotConfig, target: &Endpoint) -> Vec<Row> {
+    let wcfg = target.ws_config(cfg);
     let sym = cfg.symbols[0].as_str();
     vec![
         ws_probe(

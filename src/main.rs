@@ -10,10 +10,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
+use viper::admin;
 use viper::config::BotConfig;
+use viper::endpoint::Endpoint;
 use viper::logging::LogFormat;
-use viper::{admin, system};
-use viper_bitget::Credentials;
 
 /// Viper: a Bitget USDT-M perpetual futures trading bot and its exchange simulator.
 #[derive(Parser, Debug)]
@@ -226,45 +226,11 @@ fn run_paper(
         println!("  WS public:     {}", sim.ws_public_url);
         println!("  WS private:    {}", sim.ws_private_url);
         println!("  control plane: {}", sim.control_url);
-        let creds = Credentials::new(
-            viper_sim::DEFAULT_API_KEY,
-            viper_sim::DEFAULT_API_SECRET,
-            viper_sim::DEFAULT_PASSPHRASE,
-        );
-        let ep = system::Endpoint {
-            rest_url: sim.rest_url.clone(),
-            demo: false,
-            credentials: creds,
-        };
+        let ep = Endpoint::simulator(&sim.rest_url);
         let result = bot_run::run_bot(&cfg, ep, duration, admin).await;
         sim.stop().await;
         result
     })
-}
-
-fn credentials_from_env() -> anyhow::Result<Credentials> {
-    let get = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-    let (key, secret, pass) = (
-        get("BITGET_API_KEY"),
-        get("BITGET_API_SECRET"),
-        get("BITGET_API_PASSPHRASE"),
-    );
-    let missing: Vec<&str> = [
-        ("BITGET_API_KEY", &key),
-        ("BITGET_API_SECRET", &secret),
-        ("BITGET_API_PASSPHRASE", &pass),
-    ]
-    .iter()
-    .filter(|(_, v)| v.is_none())
-    .map(|(k, _)| *k)
-    .collect();
-    match (key, secret, pass) {
-        (Some(k), Some(s), Some(p)) => Ok(Credentials::new(k, s, p)),
-        _ => anyhow::bail!(
-            "credentials come from the environment only; missing or empty: {}",
-            missing.join(", ")
-        ),
-    }
 }
 
 fn run_live(
@@ -273,29 +239,15 @@ fn run_live(
     duration: Option<Duration>,
 ) -> anyhow::Result<()> {
     let cfg = BotConfig::load(&config)?;
-    let credentials = credentials_from_env()?;
+    let ep = Endpoint::from_config(&cfg, exchange_url)?;
     let admin = bind_admin(&cfg)?;
-    let rest_url = rest_url_of(&cfg, exchange_url);
-    let ep = system::Endpoint {
-        rest_url,
-        demo: cfg.mode == "demo",
-        credentials,
-    };
     actix_rt::System::new().block_on(async move {
         if cfg.mode == "live" {
-            let rest = viper_bitget::RestClient::new(rest_config(&ep, &cfg));
+            let rest = viper_bitget::RestClient::new(ep.rest_config(&cfg));
             viper::check::enforce_live_key_policy(&rest, &cfg).await?;
         }
         bot_run::run_bot(&cfg, ep, duration, admin).await
     })
-}
-
-/// A REST client config for an endpoint, with the config's timeout.
-fn rest_config(ep: &system::Endpoint, cfg: &BotConfig) -> viper_bitget::RestConfig {
-    let mut rc = viper_bitget::RestConfig::custom(&ep.rest_url, Some(ep.credentials.clone()));
-    rc.demo = ep.demo;
-    rc.request_timeout = Duration::from_millis(cfg.exchange.request_timeout_ms);
-    rc
 }
 
 fn run_check(
@@ -312,23 +264,9 @@ fn run_check(
             let sim = viper_sim::start(viper_sim::SimConfig::default(), "127.0.0.1:0".parse()?)
                 .await
                 .context("starting the embedded simulator")?;
-            let target = viper::check_probes::Target {
-                rest_url: sim.rest_url.clone(),
-                demo: false,
-                credentials: Credentials::new(
-                    viper_sim::DEFAULT_API_KEY,
-                    viper_sim::DEFAULT_API_SECRET,
-                    viper_sim::DEFAULT_PASSPHRASE,
-                ),
-            };
-            (target, Some(sim))
+            (Endpoint::simulator(&sim.rest_url), Some(sim))
         } else {
-            let target = viper::check_probes::Target {
-                rest_url: rest_url_of(&cfg, exchange_url),
-                demo: cfg.mode == "demo",
-                credentials: credentials_from_env()?,
-            };
-            (target, None)
+            (Endpoint::from_config(&cfg, exchange_url)?, None)
         };
         let report = viper::check::run(&cfg, target, trade_test).await;
         if let Some(sim) = sim {
@@ -341,12 +279,6 @@ fn run_check(
         }
         Ok(report.ok)
     })
-}
-
-fn rest_url_of(cfg: &BotConfig, exchange_url: Option<String>) -> String {
-    exchange_url
-        .or_else(|| Some(cfg.exchange.rest_url.clone()).filter(|u| !u.is_empty()))
-        .unwrap_or_else(|| viper_bitget::rest::LIVE_BASE_URL.to_string())
 }
 
 fn run_sim(

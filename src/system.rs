@@ -1,20 +1,18 @@
-//! Wiring: builds and starts the actors — start-up is recovery — and stops them cleanly.
-//!
-//! Order at start: sync the clock; read contracts; check position and margin mode against the
-//! config (changed only when flat, else refuse); set leverage and read it back; open the
-//! journal; settle every non-final order by clientOid; read the account; only then enable
-//! trading. The stop-loss guard protects any position found without a stop.
+//! Wiring: builds and starts the actors and stops them cleanly. The steps of start-up
+//! recovery (clock, contracts, modes, leverage, journal, settlement, adoption, enabling
+//! trading) are in `crate::startup`; this file only connects the actors to each other.
+//! The stop-loss guard protects any position found without a stop.
 
 use crate::config::BotConfig;
+use crate::startup;
 use actix::prelude::*;
-use anyhow::{Context as _, bail};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-use viper_actors::account_sync::{AccountSync, PrivateWs, SnapshotSinks, read_account};
-use viper_actors::capital::{CapitalConfig, CapitalWatch, SetTradingState, latched};
-use viper_actors::events::TradingState;
+use viper_actors::account_sync::{AccountSync, PrivateWs, SnapshotSinks};
+use viper_actors::capital::{CapitalConfig, CapitalWatch, SetTradingState};
+use viper_actors::events::{AccountSnapshot, TradingState};
 use viper_actors::guard::{GuardConfig, StopLossGuard};
 use viper_actors::health_monitor::HealthMonitor;
 use viper_actors::journal::Journal;
@@ -22,12 +20,11 @@ use viper_actors::market_feed::{MarketFeed, TickSinks};
 use viper_actors::order_router::{OrderRouter, RouterConfig, SettleNow};
 use viper_actors::risk_manager::{RiskLimits, RiskManager};
 use viper_actors::strategy::{ContractRules, TrendConfig, TrendStrategy};
-use viper_actors::supervisor::{RestartPolicy, Watchdog};
+use viper_actors::supervisor::{RestartPolicy, Restarted, Watchdog};
 use viper_actors::trader::Trader;
+use viper_bitget::RestClient;
 use viper_bitget::clock::SystemClock;
-use viper_bitget::models::{MarginMode, PosMode};
 use viper_bitget::ws::WsConfig;
-use viper_bitget::{Credentials, RestClient, RestConfig};
 
 /// The running bot.
 pub struct Bot {
@@ -53,154 +50,61 @@ pub struct Bot {
     pub start_equity: Decimal,
 }
 
-/// Where the bot connects.
-pub struct Endpoint {
-    /// REST base URL.
-    pub rest_url: String,
-    /// Demo trading header.
-    pub demo: bool,
-    /// API credentials.
-    pub credentials: Credentials,
+pub use crate::endpoint::Endpoint;
+
+/// The actors that decide and act, built before recovery ends and started halted.
+struct Core {
+    health: Addr<HealthMonitor>,
+    risk: Addr<RiskManager>,
+    router: Addr<OrderRouter>,
+    trader: Addr<Trader>,
+    guard: Addr<StopLossGuard>,
+    capital: Addr<CapitalWatch>,
 }
 
-fn pos_mode(cfg: &BotConfig) -> PosMode {
-    if cfg.exchange.position_mode == "hedge_mode" {
-        PosMode::Hedge
-    } else {
-        PosMode::OneWay
-    }
-}
-
-fn margin_mode(cfg: &BotConfig) -> MarginMode {
-    if cfg.exchange.margin_mode == "isolated" {
-        MarginMode::Isolated
-    } else {
-        MarginMode::Crossed
-    }
-}
-
-/// Checks modes and leverage; changes a mode only when the account is flat.
-async fn prepare_account(rest: &RestClient, cfg: &BotConfig) -> anyhow::Result<()> {
-    let first = &cfg.symbols[0];
-    let acct = rest.account(first).await.context("reading the account")?;
-    let flat = rest.all_positions().await?.is_empty();
-    if acct.pos_mode != Some(pos_mode(cfg)) {
-        if !flat {
-            bail!(
-                "the account is in {:?} but the config says {}; positions are open, so Viper will not switch it — close them or change exchange.position_mode",
-                acct.pos_mode,
-                cfg.exchange.position_mode
-            );
-        }
-        rest.set_position_mode(pos_mode(cfg))
-            .await
-            .context("setting the position mode")?;
-    }
-    for s in &cfg.symbols {
-        let a = rest.account(s).await?;
-        if a.margin_mode != Some(margin_mode(cfg)) {
-            rest.set_margin_mode(s, margin_mode(cfg))
-                .await
-                .with_context(|| {
-                    format!("setting margin mode of {s} (refused while it has positions or orders)")
-                })?;
-        }
-        rest.set_leverage(s, cfg.risk.leverage)
-            .await
-            .with_context(|| format!("setting leverage of {s}"))?;
-        let back = rest.account(s).await?;
-        let lev = back
-            .crossed_margin_leverage
-            .or(back.isolated_long_lever)
-            .unwrap_or_default();
-        if lev != Decimal::from(cfg.risk.leverage) {
-            bail!(
-                "{s}: leverage reads back as {lev}, expected {}",
-                cfg.risk.leverage
-            );
-        }
-    }
-    Ok(())
-}
-
-async fn contract_rules(
-    rest: &RestClient,
-    cfg: &BotConfig,
-) -> anyhow::Result<HashMap<String, ContractRules>> {
-    let contracts = rest.contracts(None).await.context("reading contracts")?;
-    let mut rules = HashMap::new();
-    for s in &cfg.symbols {
-        let c = contracts
-            .iter()
-            .find(|c| &c.symbol == s)
-            .with_context(|| format!("symbols: {s} is not a USDT-M contract on this exchange"))?;
-        let tick = c
-            .price_tick()
-            .with_context(|| format!("{s}: contract has no usable price tick"))?;
-        if Decimal::from(cfg.risk.leverage) > c.max_lever {
-            bail!(
-                "risk.leverage: {} is above {s}'s maxLever {}",
-                cfg.risk.leverage,
-                c.max_lever
-            );
-        }
-        let last = rest
-            .ticker(s)
-            .await
-            .with_context(|| format!("reading {s}'s price"))?
-            .last_pr
-            .0;
-        for (key, pct) in [
-            ("strategy.take_profit_pct", cfg.strategy.take_profit_pct),
-            ("strategy.stop_loss_pct", cfg.strategy.stop_loss_pct),
-        ] {
-            if last * pct / Decimal::ONE_HUNDRED < tick {
-                bail!(
-                    "{key}: {pct}% of {s}'s price {last} is less than one tick ({tick}); the order would trigger at once"
-                );
-            }
-        }
-        rules.insert(
-            s.clone(),
-            ContractRules {
-                tick,
-                size_step: c.size_multiplier.0,
-                min_size: c.min_trade_num.0,
-                min_notional: c.min_trade_usdt.unwrap_or_default(),
-            },
-        );
-    }
-    Ok(rules)
-}
-
-/// Starts the bot; trading is enabled only after recovery completed.
+/// Starts the bot; trading is enabled only after recovery (`crate::startup`) completed.
 pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
-    let credentials = ep.credentials.clone();
-    let mut rc = RestConfig::custom(&ep.rest_url, Some(ep.credentials));
-    rc.demo = ep.demo;
-    rc.request_timeout = Duration::from_millis(cfg.exchange.request_timeout_ms);
-    let rest = RestClient::new(rc);
-    let (ws_public, ws_private) = crate::check::ws_urls(cfg, &ep.rest_url);
-    let mut ws = WsConfig::custom(&ws_public, &ws_private);
+    let rest = RestClient::new(ep.rest_config(cfg));
+    let mut ws = ep.ws_config(cfg);
     // The private login is signed with the server-adjusted time, like REST.
     ws.login_clock = Some(viper_bitget::ws::LoginClock(rest.server_clock()));
     let private_ws = PrivateWs {
         config: ws.clone(),
-        credentials,
+        credentials: ep.credentials.clone(),
     };
-    rest.sync_clock()
-        .await
-        .context("measuring the server clock")?;
-    actix_rt::spawn(rest.clone().run_clock_sync(Duration::from_secs(60)));
-    let rules = contract_rules(&rest, cfg).await?;
-    prepare_account(&rest, cfg).await?;
-    let journal = Journal::open(&cfg.data_dir)?;
-    // A second connection for the trading state (SQLite WAL serves both).
-    let state_journal = Journal::open(&cfg.data_dir)?;
-    let latch = latched(&state_journal);
+    let ready = startup::prepare_exchange(&rest, cfg).await?;
+    let local = startup::open_local(cfg)?;
+    let core = build_core(cfg, &rest, ready.rules, local.journal, local.state_journal);
+    let snapshot = startup::reconcile(&core.router, &rest).await?;
+    for r in snapshot_sinks(&core) {
+        r.send(snapshot.clone()).await?;
+    }
+    let sync = start_account_sync(cfg, &rest, &core, private_ws);
+    let feed = start_market_feed(cfg, &rest, &core, ws);
+    startup::enable_trading(&core.capital, local.latch, &snapshot).await?;
+    Ok(Bot {
+        rest,
+        health: core.health,
+        risk: core.risk,
+        router: core.router,
+        trader: core.trader,
+        feed,
+        sync,
+        guard: core.guard,
+        capital: core.capital,
+        start_equity: snapshot.equity,
+    })
+}
+
+fn build_core(
+    cfg: &BotConfig,
+    rest: &RestClient,
+    rules: HashMap<String, ContractRules>,
+    journal: Journal,
+    state_journal: Journal,
+) -> Core {
     let clock: Arc<dyn viper_bitget::clock::Clock> = Arc::new(SystemClock);
     let pct = |p: Decimal| p / Decimal::ONE_HUNDRED;
-
     let health = HealthMonitor::new(Duration::from_millis(
         cfg.intervals.max_tick_age_ms.max(3000),
     ))
@@ -216,7 +120,7 @@ pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
     };
     let risk = RiskManager::new(limits, rules.clone(), TradingState::Halted).start();
     let router_cfg = RouterConfig {
-        pos_mode: pos_mode(cfg),
+        pos_mode: startup::pos_mode(cfg),
         max_positions: cfg.risk.max_positions,
         ..RouterConfig::default()
     };
@@ -248,7 +152,7 @@ pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
         GuardConfig {
             stop_distance: pct(cfg.strategy.stop_loss_pct),
             ticks,
-            pos_mode: pos_mode(cfg),
+            pos_mode: startup::pos_mode(cfg),
             grace: Duration::from_secs(2),
             close_after: Duration::from_secs(30),
         },
@@ -270,48 +174,45 @@ pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
         TradingState::Halted,
     )
     .start();
-
-    router
-        .send(SettleNow)
-        .await?
-        .context("settling the journal")?;
-    let snapshot = read_account(&rest)
-        .await
-        .context("reconciling the account")?;
-    let start_equity = snapshot.equity;
-    for p in &snapshot.positions {
-        tracing::info!(symbol = %p.symbol, long = p.long, size = %p.size, stop = ?p.stop_loss, "adopting an open position");
+    Core {
+        health,
+        risk,
+        router,
+        trader,
+        guard,
+        capital,
     }
-    for r in [
-        risk.clone().recipient(),
-        trader.clone().recipient(),
-        health.clone().recipient(),
-        guard.clone().recipient(),
-        capital.clone().recipient(),
-        router.clone().recipient(),
-    ] {
-        r.send(snapshot.clone()).await?;
-    }
+}
 
+/// Everyone who reads account snapshots.
+fn snapshot_sinks(core: &Core) -> Vec<Recipient<AccountSnapshot>> {
+    vec![
+        core.risk.clone().recipient(),
+        core.trader.clone().recipient(),
+        core.health.clone().recipient(),
+        core.guard.clone().recipient(),
+        core.capital.clone().recipient(),
+        core.router.clone().recipient(),
+    ]
+}
+
+fn start_account_sync(
+    cfg: &BotConfig,
+    rest: &RestClient,
+    core: &Core,
+    private_ws: PrivateWs,
+) -> Addr<Watchdog<AccountSync>> {
     let sync_sinks = SnapshotSinks {
-        snapshots: vec![
-            risk.clone().recipient(),
-            trader.clone().recipient(),
-            health.clone().recipient(),
-            guard.clone().recipient(),
-            capital.clone().recipient(),
-            router.clone().recipient(),
-        ],
-        heartbeat: Some(health.clone().recipient()),
-        settle: Some(router.clone().recipient()),
-        connections: Some(health.clone().recipient()),
+        snapshots: snapshot_sinks(core),
+        heartbeat: Some(core.health.clone().recipient()),
+        settle: Some(core.router.clone().recipient()),
+        connections: Some(core.health.clone().recipient()),
     };
     let (sync_rest, sync_every) = (
         rest.clone(),
         Duration::from_millis(cfg.intervals.account_poll_ms),
     );
-    let restarts = vec![health.clone().recipient(), capital.clone().recipient()];
-    let sync = Watchdog::new(
+    Watchdog::new(
         "account_sync",
         move || {
             AccountSync::new(
@@ -323,20 +224,38 @@ pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
             .start()
         },
         RestartPolicy::default(),
-        restarts.clone(),
+        restart_sinks(core),
     )
-    .start();
+    .start()
+}
+
+fn restart_sinks(core: &Core) -> Vec<Recipient<Restarted>> {
+    vec![
+        core.health.clone().recipient(),
+        core.capital.clone().recipient(),
+    ]
+}
+
+fn start_market_feed(
+    cfg: &BotConfig,
+    rest: &RestClient,
+    core: &Core,
+    ws: WsConfig,
+) -> Addr<Watchdog<MarketFeed>> {
     let tick_sinks = TickSinks {
-        ticks: vec![trader.clone().recipient(), health.clone().recipient()],
-        heartbeat: Some(health.clone().recipient()),
-        connections: Some(health.clone().recipient()),
+        ticks: vec![
+            core.trader.clone().recipient(),
+            core.health.clone().recipient(),
+        ],
+        heartbeat: Some(core.health.clone().recipient()),
+        connections: Some(core.health.clone().recipient()),
     };
     let (feed_rest, symbols, feed_every) = (
         rest.clone(),
         cfg.symbols.clone(),
         Duration::from_millis(cfg.intervals.market_poll_ms),
     );
-    let feed = Watchdog::new(
+    Watchdog::new(
         "market_feed",
         move || {
             MarketFeed::new(
@@ -349,44 +268,9 @@ pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
             .start()
         },
         RestartPolicy::default(),
-        restarts,
+        restart_sinks(core),
     )
-    .start();
-
-    match latch {
-        Some(reason) => {
-            tracing::error!(%reason, "an emergency stop is latched: trading stays halted until an operator runs `viper resume`");
-            capital
-                .send(SetTradingState {
-                    state: TradingState::Halted,
-                    reason: format!("latched: {reason}"),
-                    latch: true,
-                })
-                .await?;
-        }
-        None => {
-            capital
-                .send(SetTradingState {
-                    state: TradingState::Active,
-                    reason: "recovery complete".into(),
-                    latch: false,
-                })
-                .await?;
-            tracing::info!(equity = %start_equity, positions = snapshot.positions.len(), "recovery complete; trading enabled");
-        }
-    }
-    Ok(Bot {
-        rest,
-        health,
-        risk,
-        router,
-        trader,
-        feed,
-        sync,
-        guard,
-        capital,
-        start_equity,
-    })
+    .start()
 }
 
 /// Stops new orders, keeps protective orders on the exchange, settles the journal.

@@ -37,7 +37,7 @@ async fn rest_fallback_while_the_socket_is_silent_then_back_to_websocket() {
     let probe = Probe(seen.clone()).start();
     let rest = viper_bitget::RestClient::new(viper_bitget::RestConfig::custom(&sim.rest_url, None));
     let (public, private) =
-        viper::check::ws_urls(&bot_config(std::path::Path::new("unused")), &sim.rest_url);
+        viper::endpoint::ws_urls(&bot_config(std::path::Path::new("unused")), &sim.rest_url);
     let sinks = viper_actors::market_feed::TickSinks {
         ticks: vec![probe.recipient()],
         ..Default::default()
