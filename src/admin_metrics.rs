@@ -69,6 +69,10 @@ pub fn describe_metrics() {
         "viper_stale_ticks_total",
         "Ticks the strategy skipped because market data was stale"
     );
+    describe_gauge!(
+        "viper_limit_override",
+        "1 when the labelled capital limit is beyond its default ceiling by an explicit override"
+    );
     describe_counter!(
         "viper_guard_actions_total",
         "Stop-loss guard actions: stops placed, positions closed, failures"

@@ -41,6 +41,7 @@ pub async fn run_bot(
 ) -> anyhow::Result<()> {
     // Installed once per process; a second bot in one process keeps the first recorder.
     let metrics = admin::install_recorder().ok();
+    viper::config_limits::announce(cfg);
     let bot = system::start(cfg, ep).await.context("starting the bot")?;
     let (tx, rx) = tokio::sync::mpsc::channel(8);
     let server = match listener {

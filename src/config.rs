@@ -1,10 +1,11 @@
-//! The bot's configuration: TOML with unknown keys refused, explicit defaults, and a
-//! validation that reports every problem at once, each naming its key. Secrets never come
-//! from this file: credentials are read from the environment.
+//! The bot's configuration types: TOML with unknown keys refused and explicit defaults (the
+//! capital defaults are also the ceilings of `config_limits`). Loading and the validation
+//! that reports every problem at once are in `config_load`. Secrets never come from the
+//! file: credentials are read from the environment.
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The whole bot configuration.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -28,6 +29,8 @@ pub struct BotConfig {
     pub admin: AdminConfig,
     /// Live-mode key checks and their explicit overrides.
     pub live: LiveConfig,
+    /// Explicit acceptance of a capital limit beyond its default ceiling (`config_limits`).
+    pub overrides: OverrideConfig,
 }
 
 /// The admin HTTP server. Its bearer token comes from `VIPER_ADMIN_TOKEN`, never the file.
@@ -63,6 +66,23 @@ pub struct LiveConfig {
     pub allow_missing_trade_permission: bool,
     /// Accept a key without an IP whitelist.
     pub allow_no_ip_whitelist: bool,
+}
+
+/// Explicit acceptance of a capital limit beyond its default ceiling, one key per limit;
+/// each is logged at WARN on every start (`config_limits`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OverrideConfig {
+    /// Accept `risk.max_position_margin` above 1 USDT.
+    pub max_position_margin: bool,
+    /// Accept `risk.max_total_margin` above 10 USDT.
+    pub max_total_margin: bool,
+    /// Accept `risk.emergency_equity` below 15 USDT.
+    pub emergency_equity: bool,
+    /// Accept `risk.max_positions` above 3.
+    pub max_positions: bool,
+    /// Accept `risk.leverage` above 10x.
+    pub leverage: bool,
 }
 
 impl Default for AdminConfig {
@@ -153,6 +173,7 @@ impl Default for BotConfig {
             intervals: IntervalConfig::default(),
             admin: AdminConfig::default(),
             live: LiveConfig::default(),
+            overrides: OverrideConfig::default(),
         }
     }
 }
@@ -218,175 +239,4 @@ pub enum ConfigError {
     /// Values that do not fit together.
     #[error("invalid config:\n  - {}", .0.join("\n  - "))]
     Invalid(Vec<String>),
-}
-
-impl BotConfig {
-    /// Reads a TOML file, applies `VIPER_…` overrides from the process environment and
-    /// `VIPER_ADMIN_TOKEN`, and validates.
-    pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        Self::load_from(Some(path), std::env::vars())
-    }
-
-    /// Like [`BotConfig::load`] with the defaults in place of a file.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::load_from(None, std::env::vars())
-    }
-
-    /// File (or defaults), then overrides from `env`, then validation; every problem of the
-    /// overrides and the validation is reported at once.
-    pub fn load_from(
-        path: Option<&Path>,
-        env: impl IntoIterator<Item = (String, String)>,
-    ) -> Result<Self, ConfigError> {
-        let (shown, mut table) = match path {
-            Some(p) => {
-                let shown = p.display().to_string();
-                let text =
-                    std::fs::read_to_string(p).map_err(|e| ConfigError::Read(shown.clone(), e))?;
-                let table: toml::Table = toml::from_str(&text)
-                    .map_err(|e| ConfigError::Parse(shown.clone(), e.to_string()))?;
-                let secrets = crate::config_env::credentials_in_file(&table);
-                if !secrets.is_empty() {
-                    return Err(ConfigError::Invalid(secrets));
-                }
-                // Schema errors with the file's own line numbers before any override.
-                toml::from_str::<BotConfig>(&text)
-                    .map_err(|e| ConfigError::Parse(shown.clone(), e.to_string()))?;
-                (shown, table)
-            }
-            None => ("(defaults)".to_string(), toml::Table::new()),
-        };
-        let mut errors = Vec::new();
-        let env: Vec<(String, String)> = env.into_iter().collect();
-        let token = crate::config_env::apply(&mut table, &env, &mut errors);
-        let mut cfg: BotConfig = match toml::Value::Table(table).try_into() {
-            Ok(c) => c,
-            Err(e) => {
-                let e: toml::de::Error = e;
-                errors.push(format!("{shown} with the VIPER_* overrides: {e}"));
-                return Err(ConfigError::Invalid(errors));
-            }
-        };
-        cfg.admin.token = token.map(AdminToken);
-        if let Err(ConfigError::Invalid(more)) = cfg.validate() {
-            errors.extend(more);
-        }
-        if errors.is_empty() {
-            Ok(cfg)
-        } else {
-            Err(ConfigError::Invalid(errors))
-        }
-    }
-
-    /// Every problem, each naming its key.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        let mut e = Vec::new();
-        if !["paper", "demo", "live"].contains(&self.mode.as_str()) {
-            e.push(format!(
-                "mode: must be paper, demo or live, not {:?}",
-                self.mode
-            ));
-        }
-        if self.symbols.is_empty() {
-            e.push("symbols: at least one symbol".into());
-        }
-        if !["one_way_mode", "hedge_mode"].contains(&self.exchange.position_mode.as_str()) {
-            e.push("exchange.position_mode: one_way_mode or hedge_mode".into());
-        }
-        if !["crossed", "isolated"].contains(&self.exchange.margin_mode.as_str()) {
-            e.push("exchange.margin_mode: crossed or isolated".into());
-        }
-        let r = &self.risk;
-        if r.max_position_margin <= Decimal::ZERO {
-            e.push("risk.max_position_margin: must be positive".into());
-        }
-        if r.max_total_margin < r.max_position_margin {
-            e.push("risk.max_total_margin: must be at least risk.max_position_margin".into());
-        }
-        if r.unreachable_after_secs < 5 {
-            e.push("risk.unreachable_after_secs: at least 5".into());
-        }
-        if r.emergency_equity < Decimal::ZERO {
-            e.push("risk.emergency_equity: must not be negative".into());
-        }
-        if r.max_positions == 0 {
-            e.push("risk.max_positions: must be at least 1".into());
-        }
-        if r.leverage == 0 || r.leverage > 125 {
-            e.push("risk.leverage: must be within 1..=125".into());
-        }
-        let s = &self.strategy;
-        if s.fast == 0 || s.fast >= s.slow {
-            e.push("strategy.fast: must be at least 1 and below strategy.slow".into());
-        }
-        for (k, v) in [
-            ("strategy.take_profit_pct", s.take_profit_pct),
-            ("strategy.stop_loss_pct", s.stop_loss_pct),
-        ] {
-            if v <= Decimal::ZERO || v >= Decimal::ONE_HUNDRED {
-                e.push(format!("{k}: must be within (0, 100)"));
-            }
-        }
-        if s.stop_loss_pct * Decimal::from(r.leverage) >= Decimal::ONE_HUNDRED {
-            e.push(
-                "strategy.stop_loss_pct: at this leverage the stop would lie beyond liquidation"
-                    .into(),
-            );
-        }
-        for (k, v) in [
-            ("intervals.market_poll_ms", self.intervals.market_poll_ms),
-            ("intervals.account_poll_ms", self.intervals.account_poll_ms),
-        ] {
-            if v < 50 {
-                e.push(format!("{k}: at least 50 ms (rate limits)"));
-            }
-        }
-        if self.admin.enabled {
-            match self.admin.listen.parse::<std::net::SocketAddr>() {
-                Err(_) => e.push(format!(
-                    "admin.listen: not a host:port address: {:?}",
-                    self.admin.listen
-                )),
-                Ok(a) if !a.ip().is_loopback() && self.admin.token.is_none() => e.push(
-                    "admin.listen: beyond loopback the admin server needs VIPER_ADMIN_TOKEN".into(),
-                ),
-                Ok(_) => {}
-            }
-        }
-        if e.is_empty() {
-            Ok(())
-        } else {
-            Err(ConfigError::Invalid(e))
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn defaults_are_valid_and_errors_come_together() {
-        assert!(BotConfig::default().validate().is_ok());
-        let bad = "mode = \"yolo\"\n[risk]\nmax_position_margin = \"0\"\nleverage = 0\n[strategy]\nfast = 30\n";
-        let cfg: BotConfig = toml::from_str(bad).unwrap();
-        let ConfigError::Invalid(errs) = cfg.validate().unwrap_err() else {
-            panic!("expected Invalid")
-        };
-        for key in [
-            "mode",
-            "risk.max_position_margin",
-            "risk.leverage",
-            "strategy.fast",
-        ] {
-            assert!(
-                errs.iter().any(|e| e.starts_with(key)),
-                "{key} missing from {errs:?}"
-            );
-        }
-        let err = toml::from_str::<BotConfig>("[risk]\nmax_lever = 3\n")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("max_lever"), "{err}");
-    }
 }

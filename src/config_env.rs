@@ -1,12 +1,10 @@
-//! `VIPER_…` environment overrides of config keys, the refusal of credentials in a config
-//! file, and the masked "effective config" that `viper config check` prints.
+//! `VIPER_…` environment overrides of config keys, what a credential-looking key is, and the
+//! masking of secrets. Works on TOML tables only; loading is `config_load`.
 //!
 //! Scheme: `VIPER_` + the key path in upper case, tables joined by a double underscore:
 //! `VIPER_MODE=live`, `VIPER_RISK__LEVERAGE=5`, `VIPER_ADMIN__LISTEN=127.0.0.1:0`. Lists are
 //! comma separated (`VIPER_SYMBOLS=BTCUSDT,XRPUSDT`). The value's type is the key's type in
 //! the defaults, so a typo in a name is an error naming the variable, like an unknown key.
-
-use crate::config::BotConfig;
 
 /// The admin bearer token's variable (not a config key: it never goes in the file).
 pub const ADMIN_TOKEN_VAR: &str = "VIPER_ADMIN_TOKEN";
@@ -18,7 +16,8 @@ pub const CREDENTIAL_VARS: [&str; 3] = [
 ];
 const PREFIX: &str = "VIPER_";
 
-fn looks_like_secret(key: &str) -> bool {
+/// True for a key name that looks like a credential (`api_key`, `secret`, `token`, ...).
+pub fn looks_like_secret(key: &str) -> bool {
     let k = key.to_ascii_lowercase().replace('-', "_");
     k == "key"
         || [
@@ -33,41 +32,15 @@ fn looks_like_secret(key: &str) -> bool {
         .any(|s| k.contains(s))
 }
 
-/// Keys of the file that look like credentials, each as an error naming it.
-pub fn credentials_in_file(table: &toml::Table) -> Vec<String> {
-    fn walk(prefix: &str, t: &toml::Table, out: &mut Vec<String>) {
-        for (k, v) in t {
-            let path = if prefix.is_empty() {
-                k.clone()
-            } else {
-                format!("{prefix}.{k}")
-            };
-            if looks_like_secret(k) {
-                out.push(format!(
-                    "{path}: credentials never go in the config file; set {} (and {ADMIN_TOKEN_VAR}) in the environment",
-                    CREDENTIAL_VARS.join(", ")
-                ));
-            } else if let toml::Value::Table(inner) = v {
-                walk(&path, inner, out);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk("", table, &mut out);
-    out
-}
-
-/// Applies every `VIPER_…` variable of `env` to `table`; problems go to `errors`, each
-/// naming its variable. Returns the admin token when `VIPER_ADMIN_TOKEN` is set.
+/// Applies every `VIPER_…` variable of `env` to `table`, typed like the key in `defaults`;
+/// problems go to `errors`, each naming its variable. Returns the admin token when
+/// `VIPER_ADMIN_TOKEN` is set.
 pub fn apply(
     table: &mut toml::Table,
+    defaults: &toml::Table,
     env: &[(String, String)],
     errors: &mut Vec<String>,
 ) -> Option<String> {
-    let defaults = match toml::Value::try_from(BotConfig::default()) {
-        Ok(toml::Value::Table(t)) => t,
-        _ => toml::Table::new(),
-    };
     let mut token = None;
     let mut vars: Vec<&(String, String)> =
         env.iter().filter(|(k, _)| k.starts_with(PREFIX)).collect();
@@ -82,7 +55,7 @@ pub fn apply(
             .map(str::to_ascii_lowercase)
             .collect();
         let dotted = path.join(".");
-        let Some(default) = lookup(&defaults, &path) else {
+        let Some(default) = lookup(defaults, &path) else {
             errors.push(format!(
                 "{name}: no config key {dotted:?} (nested keys use a double underscore, e.g. VIPER_RISK__LEVERAGE)"
             ));
@@ -156,26 +129,9 @@ pub fn mask(value: Option<&str>) -> String {
     }
 }
 
-/// The effective config as TOML, then the secrets' presence, masked.
-pub fn render_effective(cfg: &BotConfig, env: &[(String, String)]) -> String {
-    let body = toml::to_string_pretty(cfg).unwrap_or_else(|e| format!("# unprintable: {e}\n"));
-    let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    let mut out = String::from("# effective config (file, then VIPER_* overrides)\n");
-    out.push_str(&body);
-    out.push_str("\n# secrets, from the environment only\n");
-    for var in CREDENTIAL_VARS {
-        out.push_str(&format!("# {var} = {}\n", mask(get(var))));
-    }
-    out.push_str(&format!(
-        "# {ADMIN_TOKEN_VAR} = {}\n",
-        mask(cfg.admin.token.as_ref().map(|t| t.0.as_str()))
-    ));
-    out
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::config::BotConfig;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs
@@ -192,6 +148,7 @@ mod tests {
                 ("VIPER_RISK__LEVERAGE", "5"),
                 ("VIPER_SYMBOLS", "BTCUSDT, XRPUSDT,ETHUSDT"),
                 ("VIPER_RISK__MAX_TOTAL_MARGIN", "20"),
+                ("VIPER_OVERRIDES__MAX_TOTAL_MARGIN", "true"),
                 ("VIPER_LIVE__ALLOW_NO_IP_WHITELIST", "true"),
                 ("VIPER_ADMIN_TOKEN", "tok"),
                 ("PATH", "/bin"),
@@ -224,14 +181,5 @@ mod tests {
         ] {
             assert!(err.contains(name), "{name} missing: {err}");
         }
-    }
-
-    #[test]
-    fn secrets_in_the_file_are_refused_and_masked_in_output() {
-        let t: toml::Table = toml::from_str("[exchange]\napi_secret = \"x\"\n").unwrap();
-        assert!(credentials_in_file(&t)[0].starts_with("exchange.api_secret"));
-        let e = env(&[("BITGET_API_SECRET", "hunter2")]);
-        let shown = render_effective(&BotConfig::default(), &e);
-        assert!(!shown.contains("hunter2") && shown.contains("BITGET_API_SECRET = ***"));
     }
 }

@@ -8,6 +8,8 @@ pub mod check_probes;
 pub mod check_trade;
 pub mod config;
 pub mod config_env;
+pub mod config_limits;
+pub mod config_load;
 pub mod endpoint;
 pub mod logging;
 pub mod startup;

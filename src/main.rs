@@ -175,7 +175,7 @@ fn dispatch(command: Command) -> anyhow::Result<bool> {
         } => {
             let cfg = BotConfig::load(&file)?;
             let env: Vec<(String, String)> = std::env::vars().collect();
-            print!("{}", viper::config_env::render_effective(&cfg, &env));
+            print!("{}", viper::config_load::render_effective(&cfg, &env));
             println!("# {}: OK", file.display());
             Ok(true)
         }

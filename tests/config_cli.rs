@@ -1,11 +1,13 @@
 //! `viper config check` on the real binary: every problem of the file and the `VIPER_*`
 //! overrides reported at once, each naming its key or variable; overrides applied;
-//! credentials in the file refused; secrets masked in the printed effective config.
+//! credentials in the file refused, never echoed (not even by a parse error, in either log
+//! format); secrets masked in the printed effective config; the default limits are ceilings
+//! that only an explicit override key passes, announced at WARN and in /metrics.
 #![allow(missing_docs, clippy::unwrap_used)]
 
 mod ops_support;
 
-use ops_support::viper;
+use ops_support::{Running, eventually, http, sample, viper};
 
 fn config_check(file: &std::path::Path, env: &[(&str, &str)]) -> (bool, String, String) {
     let mut cmd = viper();
@@ -113,4 +115,115 @@ fn the_example_configs_are_valid() {
         let (ok, out, err) = config_check(&file, &[]);
         assert!(ok, "{name}:\n{out}\n{err}");
     }
+}
+
+#[test]
+fn limits_beyond_their_ceilings_need_the_override_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("limits.toml");
+    std::fs::write(&f, "[risk]\nleverage = 50\n").unwrap();
+    let (ok, _, err) = config_check(&f, &[]);
+    assert!(!ok, "leverage 50 accepted");
+    assert!(
+        err.contains("risk.leverage") && err.contains("overrides.leverage = true"),
+        "{err}"
+    );
+    std::fs::write(
+        &f,
+        "[risk]\nmax_position_margin = \"500\"\nmax_total_margin = \"500\"\n",
+    )
+    .unwrap();
+    let (ok, _, err) = config_check(&f, &[]);
+    assert!(!ok);
+    for key in ["risk.max_position_margin", "risk.max_total_margin"] {
+        assert!(err.contains(key), "{key}:\n{err}");
+    }
+    // The environment cannot slip past the ceiling either.
+    std::fs::write(&f, "").unwrap();
+    let (ok, _, err) = config_check(&f, &[("VIPER_RISK__MAX_POSITIONS", "8")]);
+    assert!(!ok && err.contains("risk.max_positions"), "{err}");
+    // An override without its limit beyond the ceiling is refused, naming the key.
+    let (ok, _, err) = config_check(&f, &[("VIPER_OVERRIDES__EMERGENCY_EQUITY", "true")]);
+    assert!(!ok && err.contains("overrides.emergency_equity"), "{err}");
+    // Limit and override together pass.
+    std::fs::write(
+        &f,
+        "[risk]\nleverage = 20\nemergency_equity = \"5\"\n[overrides]\nleverage = true\nemergency_equity = true\n",
+    )
+    .unwrap();
+    let (ok, out, err) = config_check(&f, &[]);
+    assert!(ok, "{out}\n{err}");
+    assert!(
+        out.contains("[overrides]") && out.contains("leverage = 20"),
+        "{out}"
+    );
+}
+
+const PASTED: &str = "sk-PASTED-7f3a9c/unquoted+value";
+
+#[test]
+fn a_pasted_secret_never_reaches_stderr_or_json_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("pasted.toml");
+    let files = [
+        // Unquoted: not TOML at all, the key names a credential.
+        format!("mode = \"live\"\n[exchange]\napi_secret = {PASTED}\n"),
+        format!("[exchange]\nBITGET_API_KEY={PASTED}\n"),
+        // The secret alone on a line: a parse error that must not quote the line.
+        format!("mode = \"live\"\n{PASTED}\n"),
+        // Quoted under an innocent key: a type error that must not quote the value.
+        format!("[risk]\nleverage = \"{PASTED}\"\n"),
+    ];
+    for text in files {
+        std::fs::write(&f, &text).unwrap();
+        for format in ["text", "json"] {
+            let out = viper()
+                .args(["--log-format", format, "config", "check"])
+                .arg(&f)
+                .output()
+                .unwrap();
+            let (o, e) = (
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr),
+            );
+            assert!(!out.status.success(), "{text} accepted");
+            assert!(
+                !o.contains("7f3a9c") && !e.contains("7f3a9c"),
+                "the secret was printed ({format}) for {text:?}:\n{e}"
+            );
+            assert!(e.contains("line "), "no line named ({format}):\n{e}");
+        }
+    }
+}
+
+#[test]
+fn a_limit_override_is_announced_at_every_start_and_exported() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = viper();
+    cmd.args(["paper", "--duration", "60s"])
+        .env("VIPER_DATA_DIR", dir.path())
+        .env("VIPER_ADMIN__LISTEN", "127.0.0.1:0")
+        .env("VIPER_RISK__LEVERAGE", "20")
+        .env("VIPER_OVERRIDES__LEVERAGE", "true");
+    let mut bot = Running::spawn(cmd);
+    let admin = bot.line_after("viper admin:", 60);
+    let text = eventually(60, "the override gauge", || {
+        let (code, body) = http("GET", &format!("{admin}/metrics"), &[], "");
+        (code == 200 && body.contains("viper_limit_override")).then_some(body)
+    });
+    assert_eq!(
+        sample(&text, "viper_limit_override{limit=\"leverage\"}"),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample(&text, "viper_limit_override{limit=\"max_positions\"}"),
+        Some(0.0)
+    );
+    let (_, _, err) = bot.finish(0);
+    assert!(
+        err.contains("WARN")
+            && err.contains("LIMIT OVERRIDE")
+            && err.contains("overrides.leverage"),
+        "{err}"
+    );
 }
