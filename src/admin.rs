@@ -1,9 +1,10 @@
-//! The admin HTTP server: `GET /metrics` (Prometheus text), `GET /health` (liveness),
-//! `GET /ready` (the HealthMonitor's verdict as JSON; 503 unless live), `POST /halt` and
-//! `POST /resume` (operator emergency stop; bearer token when `VIPER_ADMIN_TOKEN` is set).
+//! The admin HTTP server: `GET /metrics` (Prometheus text), `GET /health` (liveness:
+//! "starting" with the step during start-up recovery, then "ok"), `GET /ready` (the
+//! HealthMonitor's verdict as JSON; 503 unless live), `POST /halt` and `POST /resume`
+//! (operator emergency stop; bearer token when `VIPER_ADMIN_TOKEN` is set).
 //!
 //! The listener is bound before anything else starts, so a port in use fails the start
-//! cleanly. actix-web serves on its own worker thread; halt and resume travel over a channel
+//! cleanly, and serves from the beginning of start-up recovery. actix-web serves on its own worker thread; halt and resume travel over a channel
 //! to [`control_loop`], which runs beside the bot and calls `system::halt` / `system::resume`.
 
 use crate::config::AdminConfig;
@@ -15,9 +16,12 @@ use anyhow::Context as _;
 use metrics_exporter_prometheus::PrometheusHandle;
 use serde_json::json;
 use std::net::{SocketAddr, TcpListener};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 use viper_actors::health_monitor::{GetHealth, HealthMonitor, HealthReport, Verdict};
+
+use crate::startup::Progress;
 
 pub use crate::admin_metrics::{describe_metrics, install_recorder, refresh_gauges};
 
@@ -68,8 +72,10 @@ pub enum Control {
 /// What every request handler can reach (all `Send`: actix-web runs its own thread).
 #[derive(Clone)]
 pub struct AdminState {
-    /// The health monitor.
-    pub health: Addr<HealthMonitor>,
+    /// The health monitor, set once start-up recovery completed.
+    pub health: Arc<OnceLock<Addr<HealthMonitor>>>,
+    /// The start-up step in progress.
+    pub progress: Progress,
     /// Halt / resume towards the bot.
     pub control: mpsc::Sender<Control>,
     /// The Prometheus recorder's handle (`None`: no recorder installed in this process).
@@ -130,8 +136,25 @@ async fn metrics_text(st: web::Data<AdminState>) -> HttpResponse {
     }
 }
 
-async fn health() -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "status": "ok" }))
+async fn health(st: web::Data<AdminState>) -> HttpResponse {
+    match (st.health.get(), st.progress.current()) {
+        (None, step) => HttpResponse::Ok().json(json!({
+            "status": "starting",
+            "step": step.unwrap_or_else(|| "starting".into()),
+        })),
+        (Some(_), _) => HttpResponse::Ok().json(json!({ "status": "ok" })),
+    }
+}
+
+/// 503 while start-up recovery runs, naming the step.
+fn starting(st: &AdminState) -> HttpResponse {
+    let step = st.progress.current().unwrap_or_else(|| "starting".into());
+    HttpResponse::ServiceUnavailable().json(json!({
+        "verdict": "starting",
+        "reasons": [format!("starting: {step}")],
+        "trading": "halted",
+        "error": format!("the bot is starting: {step}"),
+    }))
 }
 
 /// The `/ready` document.
@@ -158,7 +181,10 @@ pub fn ready_json(r: &HealthReport) -> serde_json::Value {
 }
 
 async fn ready(st: web::Data<AdminState>) -> HttpResponse {
-    match st.health.send(GetHealth).await {
+    let Some(health) = st.health.get() else {
+        return starting(&st);
+    };
+    match health.send(GetHealth).await {
         Ok(r) => {
             let code = if r.verdict == Verdict::Live {
                 StatusCode::OK
@@ -200,6 +226,9 @@ async fn command(
     make: impl FnOnce(oneshot::Sender<Result<(), String>>) -> Control,
     state: &str,
 ) -> HttpResponse {
+    if st.health.get().is_none() {
+        return starting(st);
+    }
     let (tx, rx) = oneshot::channel();
     if st.control.send(make(tx)).await.is_err() {
         return HttpResponse::ServiceUnavailable().json(json!({ "error": "the bot is stopping" }));
@@ -241,6 +270,7 @@ pub async fn control_loop(
 ) {
     let mut tick = actix_rt::time::interval(Duration::from_secs(1));
     let mut phases = std::collections::BTreeSet::new();
+    let watchdog = crate::service::watchdog_period().is_some();
     loop {
         tokio::select! {
             cmd = rx.recv() => match cmd {
@@ -257,7 +287,10 @@ pub async fn control_loop(
                 }
             },
             _ = tick.tick() => {
-                refresh_gauges(bot, &mut phases).await;
+                // The watchdog is fed only while the HealthMonitor answers.
+                if refresh_gauges(bot, &mut phases).await && watchdog {
+                    crate::service::watchdog();
+                }
                 if let Some(h) = &metrics {
                     h.run_upkeep();
                 }

@@ -79,14 +79,15 @@ pub fn describe_metrics() {
     );
 }
 
-/// Reads the actors' state and sets the derived series.
-pub async fn refresh_gauges(bot: &Bot, phases: &mut BTreeSet<String>) {
+/// Reads the actors' state and sets the derived series; true when the HealthMonitor answered.
+pub async fn refresh_gauges(bot: &Bot, phases: &mut BTreeSet<String>) -> bool {
     use viper_actors::events::TradingState;
     use viper_actors::guard::GetGuardStats;
     use viper_actors::health_monitor::{GetHealth, Verdict};
     use viper_actors::order_router::JournalCounts;
     use viper_actors::trader::GetTraderStats;
-    if let Ok(h) = bot.health.send(GetHealth).await {
+    let health = bot.health.send(GetHealth).await;
+    if let Ok(h) = &health {
         gauge!("viper_trading_active").set(f64::from(u8::from(h.trading == TradingState::Active)));
         gauge!("viper_ready").set(f64::from(u8::from(h.verdict == Verdict::Live)));
         gauge!("viper_uptime_seconds").set(h.uptime.as_secs_f64());
@@ -122,4 +123,5 @@ pub async fn refresh_gauges(bot: &Bot, phases: &mut BTreeSet<String>) {
             counter!("viper_guard_actions_total", "action" => k).absolute(v);
         }
     }
+    health.is_ok()
 }

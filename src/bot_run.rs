@@ -1,18 +1,16 @@
-//! The bot's run: start (recovery), the admin server and the gauges beside it, the wait for
-//! a stop, a clean stop, and the summary.
+//! The bot's run: the admin server, start (patient recovery, reported to `/health` and the
+//! service manager), READY, the gauges and the watchdog beside it, the wait for a stop, a
+//! clean stop, and the summary.
 
-use anyhow::Context as _;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use viper::config::BotConfig;
+use viper::endpoint::Endpoint;
+use viper::startup::Progress;
 use viper::{admin, system};
 
-pub async fn wait_for_stop(duration: Option<Duration>) {
-    let sleep = async {
-        match duration {
-            Some(d) => actix_rt::time::sleep(d).await,
-            None => std::future::pending().await,
-        }
-    };
+/// Resolves on Ctrl-C or SIGTERM.
+async fn signalled() {
     #[cfg(unix)]
     let term = async {
         match actix_rt::signal::unix::signal(actix_rt::signal::unix::SignalKind::terminate()) {
@@ -25,48 +23,95 @@ pub async fn wait_for_stop(duration: Option<Duration>) {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! {
-        _ = sleep => tracing::info!("duration reached; stopping"),
         _ = actix_rt::signal::ctrl_c() => tracing::info!("Ctrl-C; stopping"),
         _ = term => tracing::info!("SIGTERM; stopping"),
     }
 }
 
-/// Starts the bot, then the admin server on the listener bound earlier and the recorder;
+pub async fn wait_for_stop(duration: Option<Duration>) {
+    let sleep = async {
+        match duration {
+            Some(d) => actix_rt::time::sleep(d).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = sleep => tracing::info!("duration reached; stopping"),
+        () = signalled() => {}
+    }
+}
+
+/// While start-up recovery runs: tells the service manager the step (and that it is still
+/// starting, so a patient start is not killed by the start timeout) every 20 s.
+async fn keep_service_informed(progress: &Progress) {
+    loop {
+        let step = progress.current().unwrap_or_else(|| "starting".into());
+        viper::service::starting(&step);
+        actix_rt::time::sleep(Duration::from_secs(20)).await;
+    }
+}
+
+/// Serves the admin endpoints from the start of recovery (`/health` says "starting").
+fn serve_admin(
+    cfg: &BotConfig,
+    listener: Option<admin::AdminListener>,
+    state: admin::AdminState,
+) -> anyhow::Result<Option<actix_web::dev::ServerHandle>> {
+    let Some(l) = listener else { return Ok(None) };
+    let addr = l.addr;
+    let srv = admin::serve(l, state)?;
+    let handle = srv.handle();
+    actix_rt::spawn(srv);
+    tracing::info!(%addr, token = cfg.admin.token.is_some(), "admin server: /metrics /health /ready /halt /resume");
+    Ok(Some(handle))
+}
+
+/// Starts the admin server on the listener bound earlier, then the bot (patient recovery);
 /// runs until the duration, Ctrl-C or SIGTERM; stops cleanly and prints the summary.
 pub async fn run_bot(
     cfg: &BotConfig,
-    ep: viper::endpoint::Endpoint,
+    ep: Endpoint,
     duration: Option<Duration>,
     listener: Option<admin::AdminListener>,
 ) -> anyhow::Result<()> {
     // Installed once per process; a second bot in one process keeps the first recorder.
     let metrics = admin::install_recorder().ok();
     viper::config_limits::announce(cfg);
-    let bot = system::start(cfg, ep).await.context("starting the bot")?;
+    let progress = Progress::default();
+    let started = Arc::new(OnceLock::new());
     let (tx, rx) = tokio::sync::mpsc::channel(8);
-    let server = match listener {
-        Some(l) => {
-            let state = admin::AdminState {
-                health: bot.health.clone(),
-                control: tx.clone(),
-                metrics: metrics.clone(),
-                token: cfg.admin.token.as_ref().map(|t| t.0.clone()),
-            };
-            let addr = l.addr;
-            let srv = admin::serve(l, state)?;
-            let handle = srv.handle();
-            actix_rt::spawn(srv);
-            tracing::info!(%addr, token = cfg.admin.token.is_some(), "admin server: /metrics /health /ready /halt /resume");
-            Some(handle)
-        }
-        None => None,
+    let state = admin::AdminState {
+        health: started.clone(),
+        progress: progress.clone(),
+        control: tx.clone(),
+        metrics: metrics.clone(),
+        token: cfg.admin.token.as_ref().map(|t| t.0.clone()),
     };
+    let server = serve_admin(cfg, listener, state)?;
+    let bot = tokio::select! {
+        r = system::start_reporting(cfg, ep, &progress) => r,
+        () = keep_service_informed(&progress) => unreachable!("loops forever"),
+        () = signalled() => Err(anyhow::anyhow!("stopped during start-up; nothing was traded")),
+    };
+    let bot = match bot {
+        Ok(b) => b,
+        Err(e) => {
+            if let Some(h) = server {
+                h.stop(true).await;
+            }
+            return Err(e.context("starting the bot"));
+        }
+    };
+    progress.done();
+    let _ = started.set(bot.health.clone());
+    viper::service::ready();
     let mut crashed = None;
     tokio::select! {
         () = wait_for_stop(duration) => {}
         () = admin::control_loop(&bot, rx, metrics) => {}
         actor = system::critical_failure(&bot) => crashed = Some(actor),
     }
+    viper::service::stopping();
     drop(tx);
     if let Some(h) = server {
         h.stop(true).await;

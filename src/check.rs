@@ -3,6 +3,7 @@
 //! themselves are in `check_probes.rs`.
 
 use crate::config::{BotConfig, LiveConfig};
+use anyhow::Context as _;
 use serde::Serialize;
 use std::time::Duration;
 use viper_bitget::models::ApiKeyInfo;
@@ -235,7 +236,8 @@ pub async fn enforce_live_key_policy(
     let info = rest
         .api_key_info()
         .await
-        .map_err(|e| anyhow::anyhow!("live mode: reading the API key's permissions failed: {e}"))?;
+        .map_err(anyhow::Error::new)
+        .context("live mode: reading the API key's permissions")?;
     let rows = key_policy(&info, &cfg.live);
     for r in rows.iter().filter(|r| r.status == Status::Warn) {
         tracing::warn!(check = %r.check, "LIVE MODE KEY OVERRIDE: {}", r.detail);

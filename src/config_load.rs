@@ -268,9 +268,18 @@ mod tests {
         let text = "mode = \"live\"\n# api_secret = commented out is fine\n[exchange]\napi_secret = sk-UNQUOTED/9f+x\n\"passphrase\" = 'p'\n[credentials.token]\n";
         let found = credentials_in_text(text);
         assert_eq!(found.len(), 3, "{found:?}");
-        assert!(found[0].starts_with("exchange.api_secret (line 4)"), "{found:?}");
-        assert!(found[1].starts_with("exchange.passphrase (line 5)"), "{found:?}");
-        assert!(found[2].starts_with("credentials.token (line 6)"), "{found:?}");
+        assert!(
+            found[0].starts_with("exchange.api_secret (line 4)"),
+            "{found:?}"
+        );
+        assert!(
+            found[1].starts_with("exchange.passphrase (line 5)"),
+            "{found:?}"
+        );
+        assert!(
+            found[2].starts_with("credentials.token (line 6)"),
+            "{found:?}"
+        );
         assert!(found.iter().all(|f| !f.contains("sk-UNQUOTED")));
         assert!(credentials_in_text("[risk]\nleverage = 5\nsymbols = [\"BTCUSDT\"]\n").is_empty());
     }

@@ -12,6 +12,8 @@ pub mod config_limits;
 pub mod config_load;
 pub mod endpoint;
 pub mod logging;
+pub mod service;
 pub mod startup;
+pub mod startup_retry;
 pub mod status;
 pub mod system;

@@ -241,13 +241,9 @@ fn run_live(
     let cfg = BotConfig::load(&config)?;
     let ep = Endpoint::from_config(&cfg, exchange_url)?;
     let admin = bind_admin(&cfg)?;
-    actix_rt::System::new().block_on(async move {
-        if cfg.mode == "live" {
-            let rest = viper_bitget::RestClient::new(ep.rest_config(&cfg));
-            viper::check::enforce_live_key_policy(&rest, &cfg).await?;
-        }
-        bot_run::run_bot(&cfg, ep, duration, admin).await
-    })
+    // Live mode's key policy is the first exchange step of start-up recovery.
+    actix_rt::System::new()
+        .block_on(async move { bot_run::run_bot(&cfg, ep, duration, admin).await })
 }
 
 fn run_check(

@@ -1,8 +1,11 @@
-//! Start-up recovery, step by step: sync the clock, read contracts, check position and
-//! margin mode against the config (changed only when flat, else refuse), set leverage and read
-//! it back, open the journal, settle every non-final order by clientOid, read the account and
-//! adopt its positions; only then is trading enabled (or kept halted by a latched emergency
-//! stop). `system::start` calls these in order and only wires.
+//! Start-up recovery, step by step. Local resources first: the data directory and the
+//! journal (the admin port is bound before). Then the exchange: the live key policy, the
+//! clock, contracts, position and margin mode against the config (changed only when flat,
+//! else refuse), leverage set and read back; settle every non-final order by clientOid, read
+//! the account and adopt its positions; only then is trading enabled (or kept halted by a
+//! latched emergency stop). Every exchange step is patient (`startup_retry`): transient
+//! failures are retried with backoff, permanent ones end start-up with one message.
+//! `system::start` calls these in order and only wires.
 
 use crate::config::BotConfig;
 use actix::prelude::*;
@@ -18,6 +21,8 @@ use viper_actors::order_router::{OrderRouter, SettleNow};
 use viper_actors::strategy::ContractRules;
 use viper_bitget::RestClient;
 use viper_bitget::models::{MarginMode, PosMode};
+
+pub use crate::startup_retry::{Progress, patiently};
 
 /// What the exchange told us before any actor starts.
 pub struct ExchangeReady {
@@ -36,15 +41,32 @@ pub struct LocalState {
     pub latch: Option<String>,
 }
 
-/// Clock, contracts, modes and leverage: everything checked on the exchange before the actors
-/// start. Keeps the server clock in sync from then on.
-pub async fn prepare_exchange(rest: &RestClient, cfg: &BotConfig) -> anyhow::Result<ExchangeReady> {
-    rest.sync_clock()
-        .await
-        .context("measuring the server clock")?;
+/// The live key policy, clock, contracts, modes and leverage: everything checked on the
+/// exchange before the actors start, each step patient. Keeps the server clock in sync from
+/// then on.
+pub async fn prepare_exchange(
+    rest: &RestClient,
+    cfg: &BotConfig,
+    progress: &Progress,
+) -> anyhow::Result<ExchangeReady> {
+    if cfg.mode == "live" {
+        patiently(progress, "live key policy", || {
+            crate::check::enforce_live_key_policy(rest, cfg)
+        })
+        .await?;
+    }
+    patiently(progress, "server clock", || async {
+        rest.sync_clock()
+            .await
+            .context("measuring the server clock")
+    })
+    .await?;
     actix_rt::spawn(rest.clone().run_clock_sync(Duration::from_secs(60)));
-    let rules = contract_rules(rest, cfg).await?;
-    prepare_account(rest, cfg).await?;
+    let rules = patiently(progress, "contracts", || contract_rules(rest, cfg)).await?;
+    patiently(progress, "account modes and leverage", || {
+        prepare_account(rest, cfg)
+    })
+    .await?;
     Ok(ExchangeReady { rules })
 }
 
@@ -61,18 +83,24 @@ pub fn open_local(cfg: &BotConfig) -> anyhow::Result<LocalState> {
     })
 }
 
-/// Settles every non-final order of the journal by clientOid, then reads the account.
+/// Settles every non-final order of the journal by clientOid, then reads the account; both
+/// patient.
 pub async fn reconcile(
     router: &Addr<OrderRouter>,
     rest: &RestClient,
+    progress: &Progress,
 ) -> anyhow::Result<AccountSnapshot> {
-    router
-        .send(SettleNow)
-        .await?
-        .context("settling the journal")?;
-    let snapshot = read_account(rest)
-        .await
-        .context("reconciling the account")?;
+    patiently(progress, "journal settlement", || async {
+        router
+            .send(SettleNow)
+            .await?
+            .context("settling the journal")
+    })
+    .await?;
+    let snapshot = patiently(progress, "account", || async {
+        read_account(rest).await.context("reconciling the account")
+    })
+    .await?;
     for p in &snapshot.positions {
         tracing::info!(symbol = %p.symbol, long = p.long, size = %p.size, stop = ?p.stop_loss, "adopting an open position");
     }

@@ -64,6 +64,15 @@ struct Core {
 
 /// Starts the bot; trading is enabled only after recovery (`crate::startup`) completed.
 pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
+    start_reporting(cfg, ep, &startup::Progress::default()).await
+}
+
+/// [`start`], reporting the step in progress to `progress` (the admin server shows it).
+pub async fn start_reporting(
+    cfg: &BotConfig,
+    ep: Endpoint,
+    progress: &startup::Progress,
+) -> anyhow::Result<Bot> {
     let rest = RestClient::new(ep.rest_config(cfg));
     let mut ws = ep.ws_config(cfg);
     // The private login is signed with the server-adjusted time, like REST.
@@ -72,10 +81,11 @@ pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
         config: ws.clone(),
         credentials: ep.credentials.clone(),
     };
-    let ready = startup::prepare_exchange(&rest, cfg).await?;
+    // Local resources first: a broken data dir fails before the exchange is touched.
     let local = startup::open_local(cfg)?;
+    let ready = startup::prepare_exchange(&rest, cfg, progress).await?;
     let core = build_core(cfg, &rest, ready.rules, local.journal, local.state_journal);
-    let snapshot = startup::reconcile(&core.router, &rest).await?;
+    let snapshot = startup::reconcile(&core.router, &rest, progress).await?;
     for r in snapshot_sinks(&core) {
         r.send(snapshot.clone()).await?;
     }

@@ -32,11 +32,14 @@ fn paper(dir: &std::path::Path, secs: u64) -> (Running, String, String) {
     let mut bot = Running::spawn(cmd);
     let admin = bot.line_after("viper admin:", 30);
     let control = bot.line_after("control plane:", 30);
-    // Serving once recovery completed.
-    eventually(60, "/health", || {
+    // Serving from the start; "ok" once recovery completed ("starting" before).
+    eventually(60, "/health ok", || {
         std::net::TcpStream::connect(admin.trim_start_matches("http://"))
             .ok()
-            .filter(|_| http("GET", &format!("{admin}/health"), &[], "").0 == 200)
+            .filter(|_| {
+                let (code, body) = http("GET", &format!("{admin}/health"), &[], "");
+                code == 200 && body.contains("\"ok\"")
+            })
     });
     (bot, admin, control)
 }
