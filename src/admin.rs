@@ -170,6 +170,7 @@ pub fn ready_json(r: &HealthReport) -> serde_json::Value {
         "restarts": r.restarts,
         "uptime_secs": r.uptime.as_secs(),
         "market_uptime_ratio": r.market_uptime,
+        "data_uptime_ratio": r.data_uptime,
         "connections": r.connections.iter().map(|(k, c)| (k.to_string(), json!({
             "connected": c.connected,
             "reconnects": c.reconnects,

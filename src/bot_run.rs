@@ -150,8 +150,9 @@ async fn print_summary(bot: &system::Bot) -> anyhow::Result<()> {
         .ok();
     println!("viper summary");
     println!(
-        "  uptime:            {:.0}s (market data fresh {:.1}% of checks)",
+        "  uptime:            {:.0}s (market and account data fresh {:.1}% of checks, market data {:.1}%)",
         health.uptime.as_secs_f64(),
+        health.data_uptime * 100.0,
         health.market_uptime * 100.0
     );
     println!(

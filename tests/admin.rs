@@ -240,6 +240,51 @@ fn ready_turns_degraded_when_the_feed_is_cut() {
 }
 
 #[test]
+fn ready_recovers_within_seconds_once_requests_are_fast_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (bot, admin, control) = paper(dir.path(), 120);
+    eventually(60, "live verdict", || {
+        let (code, r) = ready(&admin);
+        (code == 200 && r["verdict"] == "live").then_some(())
+    });
+    // Three account reads in a row outlast the 2 s timeout (the client's retries included).
+    let faults = serde_json::json!({ "faults": [
+        { "path": "/api/v2/mix/position/all-position", "kind": "latency", "latency_ms": 3000, "count": 3 },
+    ]});
+    let (code, body) = http(
+        "POST",
+        &format!("{control}/faults"),
+        &[],
+        &faults.to_string(),
+    );
+    assert_eq!(code, 200, "{body}");
+    let r = eventually(60, "degraded by a slow request", || {
+        let (code, r) = ready(&admin);
+        let slow = r["slow_endpoints"]
+            .as_array()
+            .is_some_and(|v| !v.is_empty());
+        (code == 503 && slow).then_some(r)
+    });
+    println!("degraded: {}", r["reasons"]);
+    eventually(60, "the faults used up", || {
+        let (_, body) = http("GET", &format!("{control}/faults"), &[], "");
+        body.contains("[]").then_some(())
+    });
+    let fast_again = std::time::Instant::now();
+    eventually(60, "live again", || {
+        let (code, r) = ready(&admin);
+        (code == 200 && r["verdict"] == "live").then_some(())
+    });
+    let took = fast_again.elapsed();
+    println!("/ready live again {took:?} after the last slow answer");
+    assert!(took < std::time::Duration::from_secs(15), "took {took:?}");
+    let (_, r) = ready(&admin);
+    let ratio = r["data_uptime_ratio"].as_f64().unwrap();
+    assert!(ratio > 0.0 && ratio <= 1.0, "{r}");
+    drop(bot);
+}
+
+#[test]
 fn an_admin_port_in_use_stops_the_start_before_anything_runs() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();

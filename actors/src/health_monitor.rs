@@ -57,9 +57,17 @@ pub struct HealthReport {
     pub trading: TradingState,
     /// Per WebSocket connection: connected now, reconnects, measured connected fraction.
     pub connections: BTreeMap<&'static str, ConnStatus>,
-    /// REST endpoints whose latest request took 2 s or more within the last minute.
+    /// REST endpoints whose latest request took 2 s or more within the last
+    /// [`SLOW_WINDOW`] (a faster request since clears it).
     pub slow_endpoints: Vec<(&'static str, Duration)>,
+    /// Fraction of checks (every second) with both market and account data fresh: the
+    /// uptime figure, independent of a single slow request.
+    pub data_uptime: f64,
 }
+
+/// How long one slow request keeps the verdict degraded, unless a faster request of the same
+/// endpoint comes first: `/ready` recovers within this once requests are fast again.
+pub const SLOW_WINDOW: Duration = Duration::from_secs(10);
 
 /// One connection's record.
 #[derive(Debug, Clone, Default)]
@@ -99,6 +107,7 @@ pub struct HealthMonitor {
     trading_reason: String,
     checks: u64,
     fresh_checks: u64,
+    data_fresh_checks: u64,
     conns: BTreeMap<&'static str, ConnTrack>,
     ws_ages: BTreeMap<&'static str, (Duration, Instant)>,
     rest: Option<viper_bitget::RestClient>,
@@ -118,6 +127,7 @@ impl HealthMonitor {
             trading_reason: "starting: reconciliation not complete".into(),
             checks: 0,
             fresh_checks: 0,
+            data_fresh_checks: 0,
             conns: BTreeMap::new(),
             ws_ages: BTreeMap::new(),
             rest: None,
@@ -146,7 +156,7 @@ impl HealthMonitor {
         let slow_endpoints = self
             .rest
             .as_ref()
-            .map(|r| r.slow_requests(Duration::from_secs(60)))
+            .map(|r| r.slow_requests(SLOW_WINDOW))
             .unwrap_or_default();
         for (ep, d) in &slow_endpoints {
             reasons.push(format!("{ep} took {:.1}s (over 2 s)", d.as_secs_f64()));
@@ -183,7 +193,20 @@ impl HealthMonitor {
                 })
                 .collect(),
             slow_endpoints,
+            data_uptime: ratio(self.data_fresh_checks, self.checks),
         }
+    }
+
+    fn fresh(&self, t: Option<Instant>) -> bool {
+        t.is_some_and(|t| t.elapsed() <= self.stale_after)
+    }
+}
+
+fn ratio(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
     }
 }
 
@@ -236,13 +259,13 @@ impl Actor for HealthMonitor {
     fn started(&mut self, ctx: &mut Self::Context) {
         ctx.run_interval(Duration::from_secs(1), |act, _| {
             act.checks += 1;
-            if act
-                .last_tick
-                .is_some_and(|t| t.elapsed() <= act.stale_after)
-            {
-                act.fresh_checks += 1;
-            }
+            let market = act.fresh(act.last_tick);
+            act.fresh_checks += u64::from(market);
+            let both = market && act.fresh(act.last_account);
+            act.data_fresh_checks += u64::from(both);
             let r = act.report();
+            metrics::gauge!("viper_data_fresh").set(f64::from(u8::from(both)));
+            metrics::gauge!("viper_data_uptime_ratio").set(r.data_uptime);
             metrics::gauge!("viper_market_data_age_seconds")
                 .set(r.market_age.map_or(f64::NAN, |a| a.as_secs_f64()));
             metrics::gauge!("viper_market_uptime_ratio").set(r.market_uptime);

@@ -50,6 +50,14 @@ pub fn describe_metrics() {
         "Fraction of health checks with fresh market data"
     );
     describe_gauge!("viper_health_verdict", "1 when the health verdict is live");
+    describe_gauge!(
+        "viper_data_fresh",
+        "1 when both market and account data are fresh"
+    );
+    describe_gauge!(
+        "viper_data_uptime_ratio",
+        "Fraction of health checks with both market and account data fresh (the uptime figure)"
+    );
     describe_counter!(
         "viper_feed_rest_fallback_polls_total",
         "REST ticker polls made because the public WebSocket was down or stale"

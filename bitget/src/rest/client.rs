@@ -291,11 +291,14 @@ impl RestClient {
         .await;
         let latency = t.elapsed();
         crate::metrics::request(ep.path, latency);
+        // Only the latest request of an endpoint counts: a fast one clears a slow one.
         if latency >= SLOW_REQUEST {
             self.inner
                 .slow
                 .borrow_mut()
                 .insert(ep.path, (latency, Instant::now()));
+        } else {
+            self.inner.slow.borrow_mut().remove(ep.path);
         }
         let span = tracing::Span::current();
         span.record("latency_ms", latency.as_millis() as u64);
