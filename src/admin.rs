@@ -23,7 +23,9 @@ use viper_actors::health_monitor::{GetHealth, HealthMonitor, HealthReport, Verdi
 
 use crate::startup::Progress;
 
-pub use crate::admin_metrics::{describe_metrics, install_recorder, refresh_gauges};
+pub use crate::admin_metrics::{
+    describe_metrics, install_recorder, refresh_gauges, register_series,
+};
 
 /// A bound, not yet serving, admin listener.
 #[derive(Debug)]

@@ -53,6 +53,10 @@ pub fn describe_metrics() {
         "1 when the health verdict is live, 0 when degraded or halted"
     );
     describe_gauge!("viper_uptime_seconds", "Seconds since the bot started");
+    describe_counter!(
+        "viper_startup_retries_total",
+        "Transient failures retried during start-up recovery, by step"
+    );
     describe_gauge!(
         "viper_orders_by_phase",
         "Orders in the journal, by phase (from the OrderRouter)"
@@ -79,6 +83,37 @@ pub fn describe_metrics() {
     );
 }
 
+/// Registers every series the dashboard and the alerts read, at zero with its known label
+/// values, before start-up: the first event then counts in `rate()` and no panel is empty
+/// on a healthy bot. Also describes and samples the process metrics.
+pub fn register_series(cfg: &crate::config::BotConfig) {
+    viper_bitget::metrics::register_series();
+    viper_bitget::ws::metrics::register_series();
+    viper_actors::metrics::register_series(&cfg.symbols);
+    for step in crate::startup_retry::STEPS {
+        counter!("viper_startup_retries_total", "step" => step).increment(0);
+    }
+    for k in ["refused", "sent", "failed"] {
+        counter!("viper_intent_outcomes_total", "outcome" => k).increment(0);
+    }
+    for k in ["stop_placed", "position_closed", "failure"] {
+        counter!("viper_guard_actions_total", "action" => k).increment(0);
+    }
+    counter!("viper_intents_total").increment(0);
+    counter!("viper_stale_ticks_total").increment(0);
+    gauge!("viper_trading_active").set(0.0);
+    gauge!("viper_ready").set(0.0);
+    let process = process_metrics();
+    process.describe();
+    process.collect();
+}
+
+/// The process collector (RSS, CPU seconds, open fds, threads, start time; Linux /proc).
+pub fn process_metrics() -> &'static metrics_process::Collector {
+    static COLLECTOR: std::sync::OnceLock<metrics_process::Collector> = std::sync::OnceLock::new();
+    COLLECTOR.get_or_init(metrics_process::Collector::default)
+}
+
 /// Reads the actors' state and sets the derived series; true when the HealthMonitor answered.
 pub async fn refresh_gauges(bot: &Bot, phases: &mut BTreeSet<String>) -> bool {
     use viper_actors::events::TradingState;
@@ -86,6 +121,7 @@ pub async fn refresh_gauges(bot: &Bot, phases: &mut BTreeSet<String>) -> bool {
     use viper_actors::health_monitor::{GetHealth, Verdict};
     use viper_actors::order_router::JournalCounts;
     use viper_actors::trader::GetTraderStats;
+    process_metrics().collect();
     let health = bot.health.send(GetHealth).await;
     if let Ok(h) = &health {
         gauge!("viper_trading_active").set(f64::from(u8::from(h.trading == TradingState::Active)));

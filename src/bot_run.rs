@@ -76,6 +76,7 @@ pub async fn run_bot(
 ) -> anyhow::Result<()> {
     // Installed once per process; a second bot in one process keeps the first recorder.
     let metrics = admin::install_recorder().ok();
+    admin::register_series(cfg);
     viper::config_limits::announce(cfg);
     let progress = Progress::default();
     let started = Arc::new(OnceLock::new());

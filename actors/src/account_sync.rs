@@ -129,6 +129,7 @@ pub async fn read_account(rest: &RestClient) -> Result<AccountSnapshot, Error> {
     let (equity, available) = usdt
         .map(|a| (a.account_equity, a.available))
         .unwrap_or_default();
+    let unrealised = usdt.and_then(|a| a.unrealized_pl).unwrap_or_default();
     let positions = rest.all_positions().await?;
     let orders = rest.orders_pending(&OrderListQuery::default()).await?;
     let plans = rest
@@ -141,7 +142,7 @@ pub async fn read_account(rest: &RestClient) -> Result<AccountSnapshot, Error> {
             limit: None,
         })
         .await?;
-    let positions = positions
+    let positions: Vec<PositionView> = positions
         .into_iter()
         .filter(|p| p.total.0 > Decimal::ZERO)
         .map(|p| PositionView {
@@ -155,6 +156,8 @@ pub async fn read_account(rest: &RestClient) -> Result<AccountSnapshot, Error> {
             symbol: p.symbol,
         })
         .collect();
+    crate::metrics::account_pnl(equity, unrealised);
+    crate::metrics::positions(&positions);
     Ok(AccountSnapshot {
         equity,
         available,

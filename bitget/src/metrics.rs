@@ -44,6 +44,34 @@ pub fn describe_metrics() {
     );
 }
 
+/// Bitget's rate limit per endpoint (requests per second), for the dashboard's "share of the
+/// limit" panel.
+pub const RATE_LIMIT: &str = "viper_rest_rate_limit_per_second";
+
+/// Error classes recorded without a Bitget code (label `code="none"`), known in advance.
+const UNCODED_CLASSES: [&str; 4] = ["transport", "timeout", "rate_limited", "decode"];
+
+/// Registers every series of this crate at zero for every endpoint (and every error class
+/// that carries no code), so a dashboard sees them from the start and the first event counts
+/// in `rate()`; sets each endpoint's rate limit.
+pub fn register_series() {
+    describe_gauge!(
+        RATE_LIMIT,
+        "Bitget's rate limit of the endpoint, requests per second"
+    );
+    for ep in crate::endpoints::ALL {
+        counter!(REQUESTS, "endpoint" => ep.path).increment(0);
+        counter!(RETRIES, "endpoint" => ep.path).increment(0);
+        for class in UNCODED_CLASSES {
+            counter!(ERRORS, "endpoint" => ep.path, "class" => class, "code" => "none")
+                .increment(0);
+        }
+        let _ = histogram!(LATENCY, "endpoint" => ep.path);
+        let _ = histogram!(RATE_LIMIT_WAIT, "endpoint" => ep.path);
+        gauge!(RATE_LIMIT, "endpoint" => ep.path).set(f64::from(ep.per_second));
+    }
+}
+
 pub(crate) fn request(endpoint: &'static str, latency: Duration) {
     counter!(REQUESTS, "endpoint" => endpoint).increment(1);
     histogram!(LATENCY, "endpoint" => endpoint).record(latency.as_secs_f64());

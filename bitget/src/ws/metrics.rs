@@ -41,6 +41,14 @@ pub fn describe_metrics() {
     );
 }
 
+/// Registers the reconnect counters of both kinds at zero (the first reconnect then counts in
+/// `increase()`).
+pub fn register_series() {
+    for private in [false, true] {
+        counter!(RECONNECTS, "kind" => kind(private)).increment(0);
+    }
+}
+
 fn kind(private: bool) -> &'static str {
     if private { "private" } else { "public" }
 }
