@@ -117,19 +117,24 @@ pub async fn run_bot(
     if let Some(h) = server {
         h.stop(true).await;
     }
+    finish(&bot, crashed).await
+}
+
+/// A clean stop and the summary; after a crash of a critical actor, an error.
+async fn finish(bot: &system::Bot, crashed: Option<&'static str>) -> anyhow::Result<()> {
     if let Some(actor) = crashed {
         // Crash-only: a dead RiskManager, OrderRouter, CapitalWatch or Trader is not patched
         // up in place. Trading halts (whatever still runs is told), protective orders stay on
         // the exchange, and the process exits non-zero so its service manager restarts it —
         // and start-up rebuilds everything from the journal and a fresh reconciliation.
-        let _ = system::stop(&bot).await;
-        let _ = print_summary(&bot).await;
+        let _ = system::stop(bot).await;
+        let _ = print_summary(bot).await;
         anyhow::bail!(
             "{actor} crashed; trading halted. Exiting for a restart: start-up recovers from the journal and the exchange"
         );
     }
-    system::stop(&bot).await?;
-    print_summary(&bot).await
+    system::stop(bot).await?;
+    print_summary(bot).await
 }
 
 async fn print_summary(bot: &system::Bot) -> anyhow::Result<()> {

@@ -135,15 +135,7 @@ fn build_core(
         ..RouterConfig::default()
     };
     let router = OrderRouter::new(rest.clone(), journal, clock, router_cfg).start();
-    let strategy = TrendStrategy::new(TrendConfig {
-        fast: cfg.strategy.fast,
-        slow: cfg.strategy.slow,
-        cooldown: Duration::from_secs(cfg.strategy.cooldown_secs),
-        take_profit: pct(cfg.strategy.take_profit_pct),
-        stop_loss: pct(cfg.strategy.stop_loss_pct),
-        margin: cfg.risk.max_position_margin,
-        leverage: cfg.risk.leverage,
-    });
+    let strategy = trend_strategy(cfg);
     let ticks: HashMap<String, Decimal> = rules.iter().map(|(k, r)| (k.clone(), r.tick)).collect();
     let size_steps: HashMap<String, Decimal> = rules
         .iter()
@@ -171,13 +163,7 @@ fn build_core(
     let capital = CapitalWatch::new(
         rest.clone(),
         state_journal,
-        CapitalConfig {
-            emergency_equity: cfg.risk.emergency_equity,
-            flatten: cfg.risk.emergency_flatten,
-            unreachable_after: Duration::from_secs(cfg.risk.unreachable_after_secs.max(5)),
-            max_position_margin: cfg.risk.max_position_margin,
-            size_steps,
-        },
+        capital_config(cfg, size_steps),
         risk.clone(),
         router.clone(),
         vec![risk.clone().recipient(), health.clone().recipient()],
@@ -191,6 +177,29 @@ fn build_core(
         trader,
         guard,
         capital,
+    }
+}
+
+fn trend_strategy(cfg: &BotConfig) -> TrendStrategy {
+    let pct = |p: Decimal| p / Decimal::ONE_HUNDRED;
+    TrendStrategy::new(TrendConfig {
+        fast: cfg.strategy.fast,
+        slow: cfg.strategy.slow,
+        cooldown: Duration::from_secs(cfg.strategy.cooldown_secs),
+        take_profit: pct(cfg.strategy.take_profit_pct),
+        stop_loss: pct(cfg.strategy.stop_loss_pct),
+        margin: cfg.risk.max_position_margin,
+        leverage: cfg.risk.leverage,
+    })
+}
+
+fn capital_config(cfg: &BotConfig, size_steps: HashMap<String, Decimal>) -> CapitalConfig {
+    CapitalConfig {
+        emergency_equity: cfg.risk.emergency_equity,
+        flatten: cfg.risk.emergency_flatten,
+        unreachable_after: Duration::from_secs(cfg.risk.unreachable_after_secs.max(5)),
+        max_position_margin: cfg.risk.max_position_margin,
+        size_steps,
     }
 }
 
