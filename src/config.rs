@@ -87,6 +87,9 @@ pub struct ExchangeConfig {
     pub margin_mode: String,
     /// Request timeout, ms (the 2 s criterion).
     pub request_timeout_ms: u64,
+    /// A create the exchange does not know is declared rejected only after this long (and
+    /// absence from its order history), seconds; at least 60.
+    pub unknown_order_horizon_secs: u64,
     /// Public WebSocket URL; empty = Bitget's for the mode (or derived from `rest_url`).
     pub ws_public_url: String,
     /// Private WebSocket URL; empty = Bitget's for the mode (or derived from `rest_url`).
@@ -164,6 +167,7 @@ impl Default for ExchangeConfig {
             position_mode: "one_way_mode".into(),
             margin_mode: "crossed".into(),
             request_timeout_ms: 2000,
+            unknown_order_horizon_secs: 120,
             ws_public_url: String::new(),
             ws_private_url: String::new(),
         }
@@ -295,6 +299,12 @@ impl BotConfig {
         }
         if !["crossed", "isolated"].contains(&self.exchange.margin_mode.as_str()) {
             e.push("exchange.margin_mode: crossed or isolated".into());
+        }
+        let floor = viper_actors::order_router::MIN_UNKNOWN_HORIZON.as_secs();
+        if self.exchange.unknown_order_horizon_secs < floor {
+            e.push(format!(
+                "exchange.unknown_order_horizon_secs: at least {floor} (an exchange may apply a create that long after it was sent)"
+            ));
         }
         let r = &self.risk;
         if r.max_position_margin <= Decimal::ZERO {

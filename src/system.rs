@@ -15,12 +15,13 @@ use std::time::Duration;
 use viper_actors::account_sync::{AccountSync, PrivateWs, SnapshotSinks, read_account};
 use viper_actors::capital::{CapitalConfig, CapitalWatch, SetTradingState, latched};
 use viper_actors::events::TradingState;
+use viper_actors::exposure::ExposureLimits;
 use viper_actors::guard::{GuardConfig, StopLossGuard};
 use viper_actors::health_monitor::HealthMonitor;
 use viper_actors::journal::Journal;
 use viper_actors::market_feed::{MarketFeed, TickSinks};
-use viper_actors::order_router::{OrderRouter, RouterConfig, SettleNow};
-use viper_actors::risk_manager::{RiskLimits, RiskManager};
+use viper_actors::order_router::{OrderRouter, RouterConfig, SettleNow, SubscribeOrders};
+use viper_actors::risk_manager::{Gate, RiskLimits, RiskManager};
 use viper_actors::strategy::{ContractRules, TrendConfig, TrendStrategy};
 use viper_actors::supervisor::{RestartPolicy, Watchdog};
 use viper_actors::trader::Trader;
@@ -214,13 +215,23 @@ pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
         max_snapshot_age: Duration::from_millis(cfg.intervals.account_poll_ms * 5),
         ..RiskLimits::default()
     };
-    let risk = RiskManager::new(limits, rules.clone(), TradingState::Halted).start();
     let router_cfg = RouterConfig {
         pos_mode: pos_mode(cfg),
-        max_positions: cfg.risk.max_positions,
+        unknown_horizon: Duration::from_secs(cfg.exchange.unknown_order_horizon_secs),
+        limits: ExposureLimits::from(&limits),
         ..RouterConfig::default()
     };
+    let start_ms = clock.now_ms();
     let router = OrderRouter::new(rest.clone(), journal, clock, router_cfg).start();
+    // The trader's address exists before the gate that publishes exposure to it.
+    let trader_ctx = actix::Context::<Trader>::new();
+    let gate = Gate::new(limits, rules.clone(), TradingState::Halted);
+    let risk = RiskManager::new(gate, start_ms, router.clone().recipient())
+        .with_listener(trader_ctx.address().recipient())
+        .start();
+    router
+        .send(SubscribeOrders(risk.clone().recipient()))
+        .await?;
     let strategy = TrendStrategy::new(TrendConfig {
         fast: cfg.strategy.fast,
         slow: cfg.strategy.slow,
@@ -235,14 +246,12 @@ pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
         .iter()
         .map(|(k, r)| (k.clone(), r.size_step))
         .collect();
-    let trader = Trader::new(
+    let trader = trader_ctx.run(Trader::new(
         Box::new(strategy),
-        risk.clone(),
-        router.clone(),
+        risk.clone().recipient(),
         rules,
         Duration::from_millis(cfg.intervals.max_tick_age_ms),
-    )
-    .start();
+    ));
     let guard = StopLossGuard::new(
         rest.clone(),
         GuardConfig {
@@ -264,8 +273,7 @@ pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
             max_position_margin: cfg.risk.max_position_margin,
             size_steps,
         },
-        risk.clone(),
-        router.clone(),
+        risk.clone().recipient(),
         vec![risk.clone().recipient(), health.clone().recipient()],
         TradingState::Halted,
     )
@@ -284,7 +292,6 @@ pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
     }
     for r in [
         risk.clone().recipient(),
-        trader.clone().recipient(),
         health.clone().recipient(),
         guard.clone().recipient(),
         capital.clone().recipient(),
@@ -296,7 +303,6 @@ pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
     let sync_sinks = SnapshotSinks {
         snapshots: vec![
             risk.clone().recipient(),
-            trader.clone().recipient(),
             health.clone().recipient(),
             guard.clone().recipient(),
             capital.clone().recipient(),

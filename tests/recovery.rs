@@ -23,8 +23,9 @@ fn row(oid: &str, phase: OrderPhase, now: i64) -> JournalOrder {
         order_id: None,
         not_found: 0,
         reason: "before the kill".into(),
-        created_ms: now - 60_000,
-        updated_ms: now - 60_000,
+        // Older than the unknown-order horizon (120 s by default).
+        created_ms: now - 600_000,
+        updated_ms: now - 600_000,
     }
 }
 
@@ -73,7 +74,8 @@ async fn killed_mid_order_restart_settles_the_journal_and_protects_positions() {
         OrderPhase::Rejected,
         "never sent"
     );
-    // The lost one is declared rejected only after repeated "not found".
+    // The lost one, older than the horizon, is declared rejected once the exchange's order
+    // history over its lifetime does not list it either.
     eventually(10, "the lost order to be declared rejected", || async {
         bot.router
             .send(viper_actors::order_router::SettleNow)

@@ -10,8 +10,7 @@
 use crate::events::{AccountSnapshot, TradingState, TradingStateChanged};
 use crate::intent::{Direction, OrderIntent};
 use crate::journal::Journal;
-use crate::order_router::{OrderRouter, Place};
-use crate::risk_manager::{Evaluate, RiskManager};
+use crate::risk_manager::Submit;
 use actix::prelude::*;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
@@ -80,8 +79,7 @@ pub struct CapitalWatch {
     rest: RestClient,
     journal: Journal,
     cfg: CapitalConfig,
-    risk: Addr<RiskManager>,
-    router: Addr<OrderRouter>,
+    gate: Recipient<Submit>,
     listeners: Vec<Recipient<TradingStateChanged>>,
     state: TradingState,
     last_read: Instant,
@@ -92,13 +90,13 @@ pub struct CapitalWatch {
 }
 
 impl CapitalWatch {
-    /// New watch; `listeners` hear every state change (the risk manager among them).
+    /// New watch; reduce-to-limit orders go through `gate` like every order; `listeners`
+    /// hear every state change (the risk manager among them).
     pub fn new(
         rest: RestClient,
         journal: Journal,
         cfg: CapitalConfig,
-        risk: Addr<RiskManager>,
-        router: Addr<OrderRouter>,
+        gate: Recipient<Submit>,
         listeners: Vec<Recipient<TradingStateChanged>>,
         state: TradingState,
     ) -> Self {
@@ -106,8 +104,7 @@ impl CapitalWatch {
             rest,
             journal,
             cfg,
-            risk,
-            router,
+            gate,
             listeners,
             state,
             last_read: Instant::now(),
@@ -233,20 +230,17 @@ impl CapitalWatch {
             reason: format!("post-trade check: margin {} over limit {limit}", p.margin),
         };
         self.reducing = true;
-        let (risk, router, price) = (self.risk.clone(), self.router.clone(), p.entry);
+        let (gate, price) = (self.gate.clone(), p.entry);
         ctx.spawn(
-            async move {
-                let approved = risk.send(Evaluate { intent, price }).await.ok()?.ok()?;
-                router.send(Place(approved)).await.ok()?.ok()
-            }
-            .into_actor(self)
-            .map(|res, act, _| {
-                act.reducing = false;
-                if res.is_some() {
-                    act.report.reductions += 1;
-                    metrics::counter!("viper_limit_reductions_total").increment(1);
-                }
-            }),
+            async move { gate.send(Submit { intent, price }).await.ok()?.ok() }
+                .into_actor(self)
+                .map(|res, act, _| {
+                    act.reducing = false;
+                    if res.is_some() {
+                        act.report.reductions += 1;
+                        metrics::counter!("viper_limit_reductions_total").increment(1);
+                    }
+                }),
         );
     }
 }

@@ -5,6 +5,7 @@
 pub mod account_sync;
 pub mod capital;
 pub mod events;
+pub mod exposure;
 pub mod guard;
 pub mod health_monitor;
 pub mod intent;
@@ -12,7 +13,9 @@ pub mod journal;
 pub mod market_feed;
 pub mod metrics;
 pub mod order_router;
+pub mod refusal;
 pub mod risk_manager;
+pub mod settle;
 pub mod strategy;
 pub mod supervisor;
 pub mod trader;
