@@ -12,6 +12,7 @@ pub mod intent;
 pub mod journal;
 pub mod market_feed;
 pub mod metrics;
+mod order_request;
 pub mod order_router;
 pub mod refusal;
 pub mod risk_manager;
