@@ -75,8 +75,14 @@ async fn ten_symbols_and_a_fast_strategy_never_exceed_the_position_or_margin_lim
             .as_str()
             .and_then(|m| m.parse().ok())
             .unwrap_or_default();
-        assert!(positions <= cfg.risk.max_positions, "{positions} positions at once: {e}");
-        assert!(margin <= cfg.risk.max_total_margin, "total margin {margin}: {e}");
+        assert!(
+            positions <= cfg.risk.max_positions,
+            "{positions} positions at once: {e}"
+        );
+        assert!(
+            margin <= cfg.risk.max_total_margin,
+            "total margin {margin}: {e}"
+        );
         (peak_positions, peak_margin) = (positions, margin);
         actix_rt::time::sleep(Duration::from_millis(500)).await;
     }
@@ -89,7 +95,10 @@ async fn ten_symbols_and_a_fast_strategy_never_exceed_the_position_or_margin_lim
         "{}s: {filled} filled orders, peak {peak_positions} positions, peak margin {peak_margin}",
         secs()
     );
-    assert!(filled >= cfg.risk.max_positions, "the run must actually trade: {filled} filled");
+    assert!(
+        filled >= cfg.risk.max_positions,
+        "the run must actually trade: {filled} filled"
+    );
     assert_eq!(
         peak_positions, cfg.risk.max_positions,
         "the run must press against the position limit"

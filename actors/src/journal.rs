@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 pub const SCHEMA_VERSION: i64 = 1;
 
 /// Where an order is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OrderPhase {
     /// Written, not yet sent.
     Intent,
