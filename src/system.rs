@@ -13,7 +13,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use viper_actors::account_sync::{AccountSync, PrivateWs, SnapshotSinks, read_account};
-use viper_actors::capital::{CapitalConfig, CapitalWatch, SetTradingState, latched};
+use viper_actors::capital::{
+    CapitalConfig, CapitalWatch, SetTradingState, flatten_pending, latched,
+};
 use viper_actors::events::TradingState;
 use viper_actors::exposure::ExposureLimits;
 use viper_actors::guard::{GuardConfig, StopLossGuard};
@@ -198,7 +200,8 @@ pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
     let journal = Journal::open(&cfg.data_dir)?;
     // A second connection for the trading state (SQLite WAL serves both).
     let state_journal = Journal::open(&cfg.data_dir)?;
-    let latch = latched(&state_journal);
+    // An unfinished emergency flatten latches too (CapitalWatch finishes it at start).
+    let latch = latched(&state_journal).or_else(|| flatten_pending(&state_journal));
     let clock: Arc<dyn viper_bitget::clock::Clock> = Arc::new(SystemClock);
     let pct = |p: Decimal| p / Decimal::ONE_HUNDRED;
 

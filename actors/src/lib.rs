@@ -4,6 +4,7 @@
 
 pub mod account_sync;
 pub mod capital;
+mod emergency;
 pub mod events;
 pub mod exposure;
 pub mod guard;
