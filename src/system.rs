@@ -25,7 +25,7 @@ use viper_actors::market_feed::{MarketFeed, TickSinks};
 use viper_actors::order_router::{OrderRouter, RouterConfig, SettleNow, SubscribeOrders};
 use viper_actors::risk_manager::{Gate, RiskLimits, RiskManager};
 use viper_actors::strategy::{ContractRules, TrendConfig, TrendStrategy};
-use viper_actors::supervisor::{RestartPolicy, Watchdog};
+use viper_actors::supervisor::{OnFailure, RestartPolicy, Watchdog, on_failure};
 use viper_actors::trader::Trader;
 use viper_bitget::clock::SystemClock;
 use viper_bitget::models::{MarginMode, PosMode};
@@ -48,8 +48,8 @@ pub struct Bot {
     pub feed: Addr<Watchdog<MarketFeed>>,
     /// Watchdog of account sync.
     pub sync: Addr<Watchdog<AccountSync>>,
-    /// Stop-loss guard.
-    pub guard: Addr<StopLossGuard>,
+    /// Watchdog of the stop-loss guard (forwards snapshots to the current instance).
+    pub guard: Addr<Watchdog<StopLossGuard>>,
     /// Emergency stop, post-trade check and trading-state owner.
     pub capital: Addr<CapitalWatch>,
     /// Equity when trading was enabled.
@@ -176,6 +176,23 @@ async fn contract_rules(
     Ok(rules)
 }
 
+/// The price tick and size step of every contract, so the guard can protect, and the
+/// post-trade check reduce, a position in any symbol, configured or not.
+async fn all_steps(
+    rest: &RestClient,
+) -> anyhow::Result<(HashMap<String, Decimal>, HashMap<String, Decimal>)> {
+    let contracts = rest.contracts(None).await.context("reading contracts")?;
+    let ticks = contracts
+        .iter()
+        .filter_map(|c| Some((c.symbol.clone(), c.price_tick()?)))
+        .collect();
+    let steps = contracts
+        .iter()
+        .map(|c| (c.symbol.clone(), c.size_multiplier.0))
+        .collect();
+    Ok((ticks, steps))
+}
+
 /// Starts the bot; trading is enabled only after recovery completed.
 pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
     let credentials = ep.credentials.clone();
@@ -244,28 +261,13 @@ pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
         margin: cfg.risk.max_position_margin,
         leverage: cfg.risk.leverage,
     });
-    let ticks: HashMap<String, Decimal> = rules.iter().map(|(k, r)| (k.clone(), r.tick)).collect();
-    let size_steps: HashMap<String, Decimal> = rules
-        .iter()
-        .map(|(k, r)| (k.clone(), r.size_step))
-        .collect();
+    let (ticks, size_steps) = all_steps(&rest).await?;
     let trader = trader_ctx.run(Trader::new(
         Box::new(strategy),
         risk.clone().recipient(),
         rules,
         Duration::from_millis(cfg.intervals.max_tick_age_ms),
     ));
-    let guard = StopLossGuard::new(
-        rest.clone(),
-        GuardConfig {
-            stop_distance: pct(cfg.strategy.stop_loss_pct),
-            ticks,
-            pos_mode: pos_mode(cfg),
-            grace: Duration::from_secs(2),
-            close_after: Duration::from_secs(30),
-        },
-    )
-    .start();
     let capital = CapitalWatch::new(
         rest.clone(),
         state_journal,
@@ -279,6 +281,22 @@ pub async fn start(cfg: &BotConfig, ep: Endpoint) -> anyhow::Result<Bot> {
         risk.clone().recipient(),
         vec![risk.clone().recipient(), health.clone().recipient()],
         TradingState::Halted,
+    )
+    .start();
+
+    let guard_cfg = GuardConfig {
+        stop_distance: pct(cfg.strategy.stop_loss_pct),
+        ticks,
+        pos_mode: pos_mode(cfg),
+        grace: Duration::from_secs(2),
+        close_after: Duration::from_secs(30),
+    };
+    let guard_rest = rest.clone();
+    let guard = Watchdog::new(
+        "stop_loss_guard",
+        move || StopLossGuard::new(guard_rest.clone(), guard_cfg.clone()).start(),
+        RestartPolicy::default(),
+        vec![health.clone().recipient(), capital.clone().recipient()],
     )
     .start();
 
@@ -440,8 +458,8 @@ pub fn clear_latch(data_dir: &std::path::Path) -> anyhow::Result<Option<String>>
     Ok(viper_actors::capital::clear_latch(&journal)?)
 }
 
-/// Resolves with the name of the first critical actor (risk, router, capital watch, trader)
-/// found dead — stopped, or killed by a panic in a handler.
+/// Resolves with the name of the first actor found dead — stopped, or killed by a panic in a
+/// handler — whose supervision policy is to end the process (`supervisor::SUPERVISION`).
 pub async fn critical_failure(bot: &Bot) -> &'static str {
     loop {
         actix_rt::time::sleep(Duration::from_millis(200)).await;
@@ -450,9 +468,10 @@ pub async fn critical_failure(bot: &Bot) -> &'static str {
             ("order_router", bot.router.connected()),
             ("capital_watch", bot.capital.connected()),
             ("trader", bot.trader.connected()),
+            ("health_monitor", bot.health.connected()),
         ]
         .into_iter()
-        .find(|(_, up)| !up);
+        .find(|(name, up)| !up && on_failure(name) == OnFailure::EndProcess);
         if let Some((name, _)) = dead {
             tracing::error!(actor = name, "critical actor died");
             metrics::counter!("viper_actor_restarts_total", "actor" => name).increment(1);
