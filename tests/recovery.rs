@@ -166,3 +166,79 @@ async fn a_position_opened_outside_the_bot_is_adopted_and_protected() {
     );
     assert!(unprotected[0]["to"].is_i64());
 }
+
+#[actix_rt::test]
+async fn an_order_settlement_declared_rejected_that_appears_later_is_adopted() {
+    // One process per test under nextest: this recorder is this test's alone.
+    let metrics = viper::admin_metrics::install_recorder().unwrap();
+    let sim = sim().await;
+    set_price(&sim, "BTCUSDT", "65000").await;
+    let dir = tempfile::tempdir().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    {
+        // Declared rejected a moment ago after "not found" answers...
+        let j = Journal::open(dir.path()).unwrap();
+        let mut r = row("vplate1", OrderPhase::Rejected, now);
+        r.not_found = 5;
+        r.updated_ms = now;
+        j.insert(&r).unwrap();
+    }
+    // ...then the exchange applies it after all.
+    let rest = RestClient::new(viper_bitget::RestConfig::custom(
+        &sim.rest_url,
+        Some(creds()),
+    ));
+    let req = PlaceOrderRequest::new(
+        "BTCUSDT",
+        Side::Buy,
+        OrderType::Market,
+        Size(dec("0.0001")),
+        ClientOid::new("vplate1").unwrap(),
+    );
+    rest.place_order(&req).await.unwrap();
+    let bot = start_bot(&sim, &bot_config(dir.path())).await;
+    eventually(10, "the late order to be adopted", || async {
+        metrics
+            .render()
+            .lines()
+            .any(|l| l == "viper_orders_adopted_total 1")
+            .then_some(())
+    })
+    .await;
+    // Counted (the snapshot shows its position), protected (the guard gives it a stop).
+    let refused = bot
+        .risk
+        .send(viper_actors::risk_manager::Submit {
+            intent: intent(
+                "BTCUSDT",
+                viper_actors::intent::Direction::Buy,
+                "0.0001",
+                None,
+                "64000",
+            ),
+            price: dec("65000"),
+        })
+        .await
+        .unwrap();
+    assert!(
+        refused.is_err(),
+        "the adopted position is exposure: {refused:?}"
+    );
+    eventually(10, "the adopted position to get a stop-loss", || async {
+        newest_position_protected(&sim).await
+    })
+    .await;
+    assert_eq!(
+        Journal::open(dir.path())
+            .unwrap()
+            .get("vplate1")
+            .unwrap()
+            .unwrap()
+            .phase,
+        OrderPhase::Rejected,
+        "a final phase never changes"
+    );
+}

@@ -340,6 +340,20 @@ impl Journal {
         Ok(rows)
     }
 
+    /// Orders settlement declared rejected (after "not found" answers, not an exchange
+    /// refusal) at or after `since_ms`: the ones a very late create could still show.
+    pub fn settled_rejections(&self, since_ms: i64) -> Result<Vec<JournalOrder>, JournalError> {
+        let mut st = self.conn.prepare(
+            "SELECT client_oid, symbol, direction, size, price, reduce_only, take_profit, stop_loss, phase, order_id,
+                not_found, reason, created_ms, updated_ms FROM orders
+             WHERE phase = 'rejected' AND not_found > 0 AND updated_ms >= ?1 ORDER BY updated_ms",
+        )?;
+        let rows = st
+            .query_map([since_ms], Self::row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
     /// One order by clientOid.
     pub fn get(&self, client_oid: &str) -> Result<Option<JournalOrder>, JournalError> {
         let mut st = self.conn.prepare(

@@ -135,7 +135,7 @@ pub struct OrderRouter {
     pub(crate) settle: SettleQueue,
     snapshot: Option<AccountSnapshot>,
     ledger: Ledger,
-    adopted: HashSet<String>,
+    pub(crate) adopted: HashSet<String>,
 }
 
 impl OrderRouter {
@@ -246,10 +246,23 @@ impl OrderRouter {
                 && row.phase.is_final()
                 && row.phase != OrderPhase::Filled
             {
-                self.adopted.insert(oid.to_string());
-                metrics::counter!("viper_orders_adopted_total").increment(1);
-                tracing::error!(actor = "order_router", client_oid = oid, symbol = %o.symbol, journal = row.phase.as_str(), "an order the journal closed is live on the exchange; adopted as exposure");
+                self.adopt(oid, &o.symbol, row.phase.as_str());
             }
+        }
+    }
+
+    /// Records one adoption (once per order): logged, counted; exposure follows from the
+    /// snapshots, protection from the guard.
+    pub(crate) fn adopt(&mut self, client_oid: &str, symbol: &str, why: &str) {
+        if self.adopted.insert(client_oid.to_string()) {
+            metrics::counter!("viper_orders_adopted_total").increment(1);
+            tracing::error!(
+                actor = "order_router",
+                client_oid,
+                symbol,
+                why,
+                "an order the journal closed exists on the exchange; adopted as exposure"
+            );
         }
     }
 }

@@ -7,6 +7,7 @@
 use crate::journal::{Journal, JournalOrder, OrderPhase};
 use crate::order_router::{OrderEvent, OrderRouter, RouterError};
 use actix::prelude::*;
+use std::collections::HashSet;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
@@ -53,13 +54,17 @@ impl OrderRouter {
             self.journal.clone(),
             self.clock.clone(),
             self.cfg.unknown_horizon,
+            self.adopted.clone(),
         );
         ctx.spawn(job.into_actor(self).map(|res, act, ctx| {
             act.settle.running = false;
             let out = match res {
-                Ok(events) => {
+                Ok((events, strays)) => {
                     let n = events.len();
                     act.apply(events);
+                    for (oid, symbol) in strays {
+                        act.adopt(&oid, &symbol, "found after it was declared rejected");
+                    }
                     Ok(n)
                 }
                 Err(e) => {
@@ -87,13 +92,15 @@ fn phase_of(state: &OrderState) -> OrderPhase {
     }
 }
 
-/// Reconciles every non-final journal order; returns the transitions it wrote.
+/// Reconciles every non-final journal order; returns the transitions it wrote, and the orders
+/// settlement had declared rejected that the exchange shows after all.
 async fn settle_pass(
     rest: RestClient,
     journal: Rc<Journal>,
     clock: Arc<dyn Clock>,
     horizon: Duration,
-) -> Result<Vec<OrderEvent>, RouterError> {
+    adopted: HashSet<String>,
+) -> Result<(Vec<OrderEvent>, Vec<(String, String)>), RouterError> {
     let mut events = Vec::new();
     for o in journal.open_orders()? {
         let Some((phase, order_id)) = settle_one(&rest, &journal, &clock, &o, horizon).await?
@@ -111,7 +118,21 @@ async fn settle_pass(
             });
         }
     }
-    Ok(events)
+    // A create applied beyond the horizon: watched for one more horizon after rejection.
+    let since = clock.now_ms() - horizon.as_millis() as i64;
+    let mut strays = Vec::new();
+    for o in journal.settled_rejections(since)? {
+        let Ok(oid) = ClientOid::new(o.client_oid.clone()) else {
+            continue;
+        };
+        if adopted.contains(&o.client_oid) {
+            continue;
+        }
+        if let Ok(Some(_)) = rest.settle_order(&o.symbol, &oid).await {
+            strays.push((o.client_oid, o.symbol));
+        }
+    }
+    Ok((events, strays))
 }
 
 /// What the exchange says about one order: Some(phase, order id) when something was learned.
