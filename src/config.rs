@@ -107,6 +107,9 @@ pub struct ExchangeConfig {
     pub margin_mode: String,
     /// Request timeout, ms (the 2 s criterion).
     pub request_timeout_ms: u64,
+    /// A create the exchange does not know is declared rejected only after this long (and
+    /// absence from its order history), seconds; at least 60.
+    pub unknown_order_horizon_secs: u64,
     /// Public WebSocket URL; empty = Bitget's for the mode (or derived from `rest_url`).
     pub ws_public_url: String,
     /// Private WebSocket URL; empty = Bitget's for the mode (or derived from `rest_url`).
@@ -185,6 +188,7 @@ impl Default for ExchangeConfig {
             position_mode: "one_way_mode".into(),
             margin_mode: "crossed".into(),
             request_timeout_ms: 2000,
+            unknown_order_horizon_secs: 120,
             ws_public_url: String::new(),
             ws_private_url: String::new(),
         }

@@ -96,6 +96,12 @@ impl BotConfig {
         if !["crossed", "isolated"].contains(&self.exchange.margin_mode.as_str()) {
             e.push("exchange.margin_mode: crossed or isolated".into());
         }
+        let floor = viper_actors::order_router::MIN_UNKNOWN_HORIZON.as_secs();
+        if self.exchange.unknown_order_horizon_secs < floor {
+            e.push(format!(
+                "exchange.unknown_order_horizon_secs: at least {floor} (an exchange may apply a create that long after it was sent)"
+            ));
+        }
         for (k, v) in [
             ("intervals.market_poll_ms", self.intervals.market_poll_ms),
             ("intervals.account_poll_ms", self.intervals.account_poll_ms),

@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::time::Duration;
 use viper_actors::account_sync::read_account;
-use viper_actors::capital::{CapitalWatch, SetTradingState, latched};
+use viper_actors::capital::{CapitalWatch, SetTradingState, flatten_pending, latched};
 use viper_actors::events::{AccountSnapshot, TradingState};
 use viper_actors::journal::Journal;
 use viper_actors::order_router::{OrderRouter, SettleNow};
@@ -26,8 +26,12 @@ pub use crate::startup_retry::{Progress, patiently};
 
 /// What the exchange told us before any actor starts.
 pub struct ExchangeReady {
-    /// Per symbol: tick, size step and minimums.
+    /// Per configured symbol: tick, size step and minimums.
     pub rules: HashMap<String, ContractRules>,
+    /// The price tick of every contract: the guard protects a position in any symbol.
+    pub ticks: HashMap<String, Decimal>,
+    /// The size step of every contract: the post-trade check reduces any position.
+    pub size_steps: HashMap<String, Decimal>,
 }
 
 /// The bot's local state, opened before trading: the journal (orders) and a second connection
@@ -62,12 +66,12 @@ pub async fn prepare_exchange(
     })
     .await?;
     actix_rt::spawn(rest.clone().run_clock_sync(Duration::from_secs(60)));
-    let rules = patiently(progress, "contracts", || contract_rules(rest, cfg)).await?;
+    let ready = patiently(progress, "contracts", || contract_rules(rest, cfg)).await?;
     patiently(progress, "account modes and leverage", || {
         prepare_account(rest, cfg)
     })
     .await?;
-    Ok(ExchangeReady { rules })
+    Ok(ready)
 }
 
 /// Opens the journal (creating the data directory) and reads the emergency latch.
@@ -75,7 +79,8 @@ pub fn open_local(cfg: &BotConfig) -> anyhow::Result<LocalState> {
     let journal = Journal::open(&cfg.data_dir)?;
     // A second connection for the trading state (SQLite WAL serves both).
     let state_journal = Journal::open(&cfg.data_dir)?;
-    let latch = latched(&state_journal);
+    // An unfinished emergency flatten latches too (CapitalWatch finishes it at start).
+    let latch = latched(&state_journal).or_else(|| flatten_pending(&state_journal));
     Ok(LocalState {
         journal,
         state_journal,
@@ -198,11 +203,16 @@ async fn prepare_account(rest: &RestClient, cfg: &BotConfig) -> anyhow::Result<(
     Ok(())
 }
 
-async fn contract_rules(
-    rest: &RestClient,
-    cfg: &BotConfig,
-) -> anyhow::Result<HashMap<String, ContractRules>> {
+async fn contract_rules(rest: &RestClient, cfg: &BotConfig) -> anyhow::Result<ExchangeReady> {
     let contracts = rest.contracts(None).await.context("reading contracts")?;
+    let ticks = contracts
+        .iter()
+        .filter_map(|c| Some((c.symbol.clone(), c.price_tick()?)))
+        .collect();
+    let size_steps = contracts
+        .iter()
+        .map(|c| (c.symbol.clone(), c.size_multiplier.0))
+        .collect();
     let mut rules = HashMap::new();
     for s in &cfg.symbols {
         let c = contracts
@@ -245,5 +255,9 @@ async fn contract_rules(
             },
         );
     }
-    Ok(rules)
+    Ok(ExchangeReady {
+        rules,
+        ticks,
+        size_steps,
+    })
 }

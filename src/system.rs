@@ -13,14 +13,15 @@ use std::time::Duration;
 use viper_actors::account_sync::{AccountSync, PrivateWs, SnapshotSinks};
 use viper_actors::capital::{CapitalConfig, CapitalWatch, SetTradingState};
 use viper_actors::events::{AccountSnapshot, TradingState};
+use viper_actors::exposure::ExposureLimits;
 use viper_actors::guard::{GuardConfig, StopLossGuard};
 use viper_actors::health_monitor::HealthMonitor;
 use viper_actors::journal::Journal;
 use viper_actors::market_feed::{MarketFeed, TickSinks};
-use viper_actors::order_router::{OrderRouter, RouterConfig, SettleNow};
-use viper_actors::risk_manager::{RiskLimits, RiskManager};
-use viper_actors::strategy::{ContractRules, TrendConfig, TrendStrategy};
-use viper_actors::supervisor::{RestartPolicy, Restarted, Watchdog};
+use viper_actors::order_router::{OrderRouter, RouterConfig, SettleNow, SubscribeOrders};
+use viper_actors::risk_manager::{Gate, RiskLimits, RiskManager};
+use viper_actors::strategy::{TrendConfig, TrendStrategy};
+use viper_actors::supervisor::{OnFailure, RestartPolicy, Restarted, Watchdog, on_failure};
 use viper_actors::trader::Trader;
 use viper_bitget::RestClient;
 use viper_bitget::clock::SystemClock;
@@ -42,8 +43,8 @@ pub struct Bot {
     pub feed: Addr<Watchdog<MarketFeed>>,
     /// Watchdog of account sync.
     pub sync: Addr<Watchdog<AccountSync>>,
-    /// Stop-loss guard.
-    pub guard: Addr<StopLossGuard>,
+    /// Watchdog of the stop-loss guard (forwards snapshots to the current instance).
+    pub guard: Addr<Watchdog<StopLossGuard>>,
     /// Emergency stop, post-trade check and trading-state owner.
     pub capital: Addr<CapitalWatch>,
     /// Equity when trading was enabled.
@@ -58,7 +59,7 @@ struct Core {
     risk: Addr<RiskManager>,
     router: Addr<OrderRouter>,
     trader: Addr<Trader>,
-    guard: Addr<StopLossGuard>,
+    guard: Addr<Watchdog<StopLossGuard>>,
     capital: Addr<CapitalWatch>,
 }
 
@@ -84,7 +85,7 @@ pub async fn start_reporting(
     // Local resources first: a broken data dir fails before the exchange is touched.
     let local = startup::open_local(cfg)?;
     let ready = startup::prepare_exchange(&rest, cfg, progress).await?;
-    let core = build_core(cfg, &rest, ready.rules, local.journal, local.state_journal);
+    let core = build_core(cfg, &rest, ready, local.journal, local.state_journal).await?;
     let snapshot = startup::reconcile(&core.router, &rest, progress).await?;
     for r in snapshot_sinks(&core) {
         r.send(snapshot.clone()).await?;
@@ -106,15 +107,14 @@ pub async fn start_reporting(
     })
 }
 
-fn build_core(
+async fn build_core(
     cfg: &BotConfig,
     rest: &RestClient,
-    rules: HashMap<String, ContractRules>,
+    ready: startup::ExchangeReady,
     journal: Journal,
     state_journal: Journal,
-) -> Core {
+) -> anyhow::Result<Core> {
     let clock: Arc<dyn viper_bitget::clock::Clock> = Arc::new(SystemClock);
-    let pct = |p: Decimal| p / Decimal::ONE_HUNDRED;
     let health = HealthMonitor::new(Duration::from_millis(
         cfg.intervals.max_tick_age_ms.max(3000),
     ))
@@ -128,56 +128,73 @@ fn build_core(
         max_snapshot_age: Duration::from_millis(cfg.intervals.account_poll_ms * 5),
         ..RiskLimits::default()
     };
-    let risk = RiskManager::new(limits, rules.clone(), TradingState::Halted).start();
     let router_cfg = RouterConfig {
         pos_mode: startup::pos_mode(cfg),
-        max_positions: cfg.risk.max_positions,
+        unknown_horizon: Duration::from_secs(cfg.exchange.unknown_order_horizon_secs),
+        limits: ExposureLimits::from(&limits),
         ..RouterConfig::default()
     };
+    let start_ms = clock.now_ms();
     let router = OrderRouter::new(rest.clone(), journal, clock, router_cfg).start();
-    let strategy = trend_strategy(cfg);
-    let ticks: HashMap<String, Decimal> = rules.iter().map(|(k, r)| (k.clone(), r.tick)).collect();
-    let size_steps: HashMap<String, Decimal> = rules
-        .iter()
-        .map(|(k, r)| (k.clone(), r.size_step))
-        .collect();
-    let trader = Trader::new(
-        Box::new(strategy),
-        risk.clone(),
-        router.clone(),
-        rules,
+    // The trader's address exists before the gate that publishes exposure to it.
+    let trader_ctx = actix::Context::<Trader>::new();
+    let gate = Gate::new(limits, ready.rules.clone(), TradingState::Halted);
+    let risk = RiskManager::new(gate, start_ms, router.clone().recipient())
+        .with_listener(trader_ctx.address().recipient())
+        .start();
+    router
+        .send(SubscribeOrders(risk.clone().recipient()))
+        .await?;
+    let trader = trader_ctx.run(Trader::new(
+        Box::new(trend_strategy(cfg)),
+        risk.clone().recipient(),
+        ready.rules,
         Duration::from_millis(cfg.intervals.max_tick_age_ms),
-    )
-    .start();
-    let guard = StopLossGuard::new(
-        rest.clone(),
-        GuardConfig {
-            stop_distance: pct(cfg.strategy.stop_loss_pct),
-            ticks,
-            pos_mode: startup::pos_mode(cfg),
-            grace: Duration::from_secs(2),
-            close_after: Duration::from_secs(30),
-        },
-    )
-    .start();
+    ));
     let capital = CapitalWatch::new(
         rest.clone(),
         state_journal,
-        capital_config(cfg, size_steps),
-        risk.clone(),
-        router.clone(),
+        capital_config(cfg, ready.size_steps),
+        risk.clone().recipient(),
         vec![risk.clone().recipient(), health.clone().recipient()],
         TradingState::Halted,
     )
     .start();
-    Core {
+    let guard = start_guard(cfg, rest, ready.ticks, &health, &capital);
+    Ok(Core {
         health,
         risk,
         router,
         trader,
         guard,
         capital,
-    }
+    })
+}
+
+/// The stop-loss guard under a watchdog, with the tick of every contract so it can protect
+/// a position in any symbol, configured or not.
+fn start_guard(
+    cfg: &BotConfig,
+    rest: &RestClient,
+    ticks: HashMap<String, Decimal>,
+    health: &Addr<HealthMonitor>,
+    capital: &Addr<CapitalWatch>,
+) -> Addr<Watchdog<StopLossGuard>> {
+    let guard_cfg = GuardConfig {
+        stop_distance: cfg.strategy.stop_loss_pct / Decimal::ONE_HUNDRED,
+        ticks,
+        pos_mode: startup::pos_mode(cfg),
+        grace: Duration::from_secs(2),
+        close_after: Duration::from_secs(30),
+    };
+    let guard_rest = rest.clone();
+    Watchdog::new(
+        "stop_loss_guard",
+        move || StopLossGuard::new(guard_rest.clone(), guard_cfg.clone()).start(),
+        RestartPolicy::default(),
+        vec![health.clone().recipient(), capital.clone().recipient()],
+    )
+    .start()
 }
 
 fn trend_strategy(cfg: &BotConfig) -> TrendStrategy {
@@ -207,7 +224,6 @@ fn capital_config(cfg: &BotConfig, size_steps: HashMap<String, Decimal>) -> Capi
 fn snapshot_sinks(core: &Core) -> Vec<Recipient<AccountSnapshot>> {
     vec![
         core.risk.clone().recipient(),
-        core.trader.clone().recipient(),
         core.health.clone().recipient(),
         core.guard.clone().recipient(),
         core.capital.clone().recipient(),
@@ -334,8 +350,8 @@ pub fn clear_latch(data_dir: &std::path::Path) -> anyhow::Result<Option<String>>
     Ok(viper_actors::capital::clear_latch(&journal)?)
 }
 
-/// Resolves with the name of the first critical actor (risk, router, capital watch, trader)
-/// found dead — stopped, or killed by a panic in a handler.
+/// Resolves with the name of the first actor found dead — stopped, or killed by a panic in a
+/// handler — whose supervision policy is to end the process (`supervisor::SUPERVISION`).
 pub async fn critical_failure(bot: &Bot) -> &'static str {
     loop {
         actix_rt::time::sleep(Duration::from_millis(200)).await;
@@ -344,9 +360,10 @@ pub async fn critical_failure(bot: &Bot) -> &'static str {
             ("order_router", bot.router.connected()),
             ("capital_watch", bot.capital.connected()),
             ("trader", bot.trader.connected()),
+            ("health_monitor", bot.health.connected()),
         ]
         .into_iter()
-        .find(|(_, up)| !up);
+        .find(|(name, up)| !up && on_failure(name) == OnFailure::EndProcess);
         if let Some((name, _)) = dead {
             tracing::error!(actor = name, "critical actor died");
             metrics::counter!("viper_actor_restarts_total", "actor" => name).increment(1);

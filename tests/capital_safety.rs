@@ -7,8 +7,7 @@ use common::*;
 use serde_json::json;
 use viper_actors::events::TradingState;
 use viper_actors::intent::Direction;
-use viper_actors::order_router::Place;
-use viper_actors::risk_manager::{Evaluate, GetTradingState};
+use viper_actors::risk_manager::{GetTradingState, Submit, SubmitError};
 use viper_bitget::RestClient;
 use viper_bitget::models::{
     CancelPlanOrderRequest, ClientOid, OrderType, PlaceOrderRequest, PlanType, ProductType, Side,
@@ -63,27 +62,28 @@ async fn three_positions_open_and_a_fourth_is_refused() {
         ("SOLUSDT", "0.1", "140", "150"),
     ];
     for (sym, size, sl, px) in cases {
-        let ok = bot
+        let _placed = bot
             .risk
-            .send(Evaluate {
+            .send(Submit {
                 intent: intent(sym, Direction::Buy, size, None, sl),
                 price: dec(px),
             })
             .await
             .unwrap()
             .unwrap();
-        bot.router.send(Place(ok)).await.unwrap().unwrap();
     }
     let fourth = bot
         .risk
-        .send(Evaluate {
+        .send(Submit {
             intent: intent("XRPUSDT", Direction::Buy, "10", None, "0.5"),
             price: dec("0.6"),
         })
         .await
         .unwrap();
-    let refusal = fourth.unwrap_err();
-    assert!(refusal.0.contains("limit 3"), "{refusal}");
+    match fourth {
+        Err(SubmitError::Refused(r)) => assert_eq!(r.reason(), "max_positions", "{r}"),
+        other => panic!("a fourth position must be refused: {other:?}"),
+    }
     let audit = control(&sim, "GET", "/audit", json!({})).await;
     assert_eq!(
         audit["exposure"]["6900000001"]["max_positions"], 3,
@@ -165,7 +165,7 @@ async fn equity_crash_flattens_everything_and_the_latch_survives_a_restart() {
     );
     let refused = again
         .risk
-        .send(Evaluate {
+        .send(Submit {
             intent: intent("BTCUSDT", Direction::Buy, "0.0001", None, "50000"),
             price: dec("59800"),
         })
@@ -196,16 +196,15 @@ async fn a_stop_loss_deleted_behind_the_bots_back_is_restored() {
     set_price(&sim, "BTCUSDT", "65000").await;
     let dir = tempfile::tempdir().unwrap();
     let bot = start_bot(&sim, &bot_config(dir.path())).await;
-    let ok = bot
+    let _placed = bot
         .risk
-        .send(Evaluate {
+        .send(Submit {
             intent: intent("BTCUSDT", Direction::Buy, "0.0001", None, "64000"),
             price: dec("65000"),
         })
         .await
         .unwrap()
         .unwrap();
-    bot.router.send(Place(ok)).await.unwrap().unwrap();
     let cancel = CancelPlanOrderRequest {
         product_type: ProductType::UsdtFutures,
         symbol: Some("BTCUSDT".into()),
@@ -281,19 +280,19 @@ async fn per_position_margin_at_just_under_and_just_over_the_limit() {
     };
     let over = bot
         .risk
-        .send(Evaluate {
+        .send(Submit {
             intent: at("21", "0.5"),
             price: dec("0.5"),
         })
         .await
         .unwrap();
     assert!(
-        over.unwrap_err().0.contains("per-position limit"),
-        "just over"
+        matches!(&over, Err(SubmitError::Refused(r)) if r.reason() == "position_margin"),
+        "just over: {over:?}"
     );
     let market_at = bot
         .risk
-        .send(Evaluate {
+        .send(Submit {
             intent: intent("XRPUSDT", Direction::Buy, "20", None, "0.45"),
             price: dec("0.5001"),
         })
@@ -304,16 +303,15 @@ async fn per_position_margin_at_just_under_and_just_over_the_limit() {
         "a market order at the limit would fill above it: refused"
     );
     for (size, px) in [("20", "0.5"), ("19", "0.5")] {
-        let approved = bot
+        let _placed = bot
             .risk
-            .send(Evaluate {
+            .send(Submit {
                 intent: at(size, px),
                 price: dec(px),
             })
             .await
             .unwrap()
             .unwrap();
-        bot.router.send(Place(approved)).await.unwrap().unwrap();
         // The market trades down through the limit: it fills at 0.5.
         set_price(&sim, "XRPUSDT", "0.4999").await;
         let audit = control(&sim, "GET", "/audit", json!({})).await;

@@ -7,8 +7,8 @@ use common::*;
 use serde_json::json;
 use viper_actors::intent::Direction;
 use viper_actors::journal::OrderPhase;
-use viper_actors::order_router::{JournalCounts, Place, SettleNow};
-use viper_actors::risk_manager::Evaluate;
+use viper_actors::order_router::{JournalCounts, SettleNow};
+use viper_actors::risk_manager::Submit;
 
 #[actix_rt::test]
 async fn take_profit_and_stop_loss_fire_exchange_side_and_the_bot_sees_the_close() {
@@ -18,16 +18,15 @@ async fn take_profit_and_stop_loss_fire_exchange_side_and_the_bot_sees_the_close
     let bot = start_bot(&sim, &bot_config(dir.path())).await;
 
     // Long with TP 65500 / SL 64700, through risk then the router.
-    let ok = bot
+    let placed = bot
         .risk
-        .send(Evaluate {
+        .send(Submit {
             intent: intent("BTCUSDT", Direction::Buy, "0.0001", Some("65500"), "64700"),
             price: dec("65000"),
         })
         .await
         .unwrap()
         .unwrap();
-    let placed = bot.router.send(Place(ok)).await.unwrap().unwrap();
     assert_eq!(placed.phase, OrderPhase::Acknowledged);
     assert_eq!(place_requests(&sim, &placed.client_oid).await, 1);
     let audit = control(&sim, "GET", "/audit", json!({})).await;
@@ -63,9 +62,9 @@ async fn take_profit_and_stop_loss_fire_exchange_side_and_the_bot_sees_the_close
 
     // Short with a stop: the stop fires.
     // Risk approves a new entry once its own snapshot shows the account flat again.
-    let ok = eventually(5, "risk to approve the short", || async {
+    let _short = eventually(5, "risk to approve the short", || async {
         bot.risk
-            .send(Evaluate {
+            .send(Submit {
                 intent: intent("BTCUSDT", Direction::Sell, "0.0001", Some("65000"), "65900"),
                 price: dec("65600"),
             })
@@ -74,7 +73,6 @@ async fn take_profit_and_stop_loss_fire_exchange_side_and_the_bot_sees_the_close
             .ok()
     })
     .await;
-    bot.router.send(Place(ok)).await.unwrap().unwrap();
     set_price(&sim, "BTCUSDT", "66000").await;
     let audit = control(&sim, "GET", "/audit", json!({})).await;
     let short = audit["positions"]

@@ -23,8 +23,9 @@ fn row(oid: &str, phase: OrderPhase, now: i64) -> JournalOrder {
         order_id: None,
         not_found: 0,
         reason: "before the kill".into(),
-        created_ms: now - 60_000,
-        updated_ms: now - 60_000,
+        // Older than the unknown-order horizon (120 s by default).
+        created_ms: now - 600_000,
+        updated_ms: now - 600_000,
     }
 }
 
@@ -73,7 +74,8 @@ async fn killed_mid_order_restart_settles_the_journal_and_protects_positions() {
         OrderPhase::Rejected,
         "never sent"
     );
-    // The lost one is declared rejected only after repeated "not found".
+    // The lost one, older than the horizon, is declared rejected once the exchange's order
+    // history over its lifetime does not list it either.
     eventually(10, "the lost order to be declared rejected", || async {
         bot.router
             .send(viper_actors::order_router::SettleNow)
@@ -163,4 +165,80 @@ async fn a_position_opened_outside_the_bot_is_adopted_and_protected() {
         "one bounded period before the guard acted: {unprotected:?}"
     );
     assert!(unprotected[0]["to"].is_i64());
+}
+
+#[actix_rt::test]
+async fn an_order_settlement_declared_rejected_that_appears_later_is_adopted() {
+    // One process per test under nextest: this recorder is this test's alone.
+    let metrics = viper::admin_metrics::install_recorder().unwrap();
+    let sim = sim().await;
+    set_price(&sim, "BTCUSDT", "65000").await;
+    let dir = tempfile::tempdir().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    {
+        // Declared rejected a moment ago after "not found" answers...
+        let j = Journal::open(dir.path()).unwrap();
+        let mut r = row("vplate1", OrderPhase::Rejected, now);
+        r.not_found = 5;
+        r.updated_ms = now;
+        j.insert(&r).unwrap();
+    }
+    // ...then the exchange applies it after all.
+    let rest = RestClient::new(viper_bitget::RestConfig::custom(
+        &sim.rest_url,
+        Some(creds()),
+    ));
+    let req = PlaceOrderRequest::new(
+        "BTCUSDT",
+        Side::Buy,
+        OrderType::Market,
+        Size(dec("0.0001")),
+        ClientOid::new("vplate1").unwrap(),
+    );
+    rest.place_order(&req).await.unwrap();
+    let bot = start_bot(&sim, &bot_config(dir.path())).await;
+    eventually(10, "the late order to be adopted", || async {
+        metrics
+            .render()
+            .lines()
+            .any(|l| l == "viper_orders_adopted_total 1")
+            .then_some(())
+    })
+    .await;
+    // Counted (the snapshot shows its position), protected (the guard gives it a stop).
+    let refused = bot
+        .risk
+        .send(viper_actors::risk_manager::Submit {
+            intent: intent(
+                "BTCUSDT",
+                viper_actors::intent::Direction::Buy,
+                "0.0001",
+                None,
+                "64000",
+            ),
+            price: dec("65000"),
+        })
+        .await
+        .unwrap();
+    assert!(
+        refused.is_err(),
+        "the adopted position is exposure: {refused:?}"
+    );
+    eventually(10, "the adopted position to get a stop-loss", || async {
+        newest_position_protected(&sim).await
+    })
+    .await;
+    assert_eq!(
+        Journal::open(dir.path())
+            .unwrap()
+            .get("vplate1")
+            .unwrap()
+            .unwrap()
+            .phase,
+        OrderPhase::Rejected,
+        "a final phase never changes"
+    );
 }

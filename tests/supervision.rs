@@ -94,3 +94,64 @@ async fn a_request_over_two_seconds_is_flagged_and_degrades_health() {
     assert!(h.slow_endpoints[0].1 >= Duration::from_secs(2));
     assert_eq!(h.verdict, Verdict::Degraded, "{:?}", h.reasons);
 }
+
+#[actix_rt::test]
+async fn a_guard_panic_is_restarted_and_the_next_unprotected_position_gets_its_stop() {
+    use viper_actors::guard::StopLossGuard;
+    use viper_bitget::RestClient;
+    use viper_bitget::models::{ClientOid, OrderType, PlaceOrderRequest, Side, Size};
+    let sim = sim().await;
+    set_price(&sim, "XRPUSDT", "0.6").await;
+    let dir = tempfile::tempdir().unwrap();
+    // BTC only: the position below is in a symbol the bot does not trade (its tick comes
+    // from the contract list, or the exchange would refuse the stop with 40808).
+    let bot = start_bot(&sim, &bot_config(dir.path())).await;
+    let first = bot
+        .guard
+        .send(CurrentAddr::<StopLossGuard>::default())
+        .await
+        .unwrap();
+    let _ = first.send(InjectPanic).await;
+    eventually(5, "the guard to die", || async {
+        (!first.connected()).then_some(())
+    })
+    .await;
+    eventually(10, "the guard's restart to be reported", || async {
+        let h = bot.health.send(GetHealth).await.unwrap();
+        h.restarts
+            .get("stop_loss_guard")
+            .filter(|n| **n == 1)
+            .map(|_| ())
+    })
+    .await;
+    let rest = RestClient::new(viper_bitget::RestConfig::custom(
+        &sim.rest_url,
+        Some(creds()),
+    ));
+    let req = PlaceOrderRequest::new(
+        "XRPUSDT",
+        Side::Buy,
+        OrderType::Market,
+        Size(dec("20")),
+        ClientOid::new("manualxrp").unwrap(),
+    );
+    rest.place_order(&req).await.unwrap();
+    eventually(
+        15,
+        "the restarted guard to protect the new position",
+        || async { newest_position_protected(&sim).await },
+    )
+    .await;
+    let audit = control(&sim, "GET", "/audit", serde_json::json!({})).await;
+    let refused_stops = audit["refusals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["code"] == "40808")
+        .count();
+    assert_eq!(refused_stops, 0, "stops rounded to XRP's tick: {audit}");
+    assert!(
+        bot.trader.connected() && bot.router.connected(),
+        "restarted in-process"
+    );
+}

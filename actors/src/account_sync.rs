@@ -118,8 +118,8 @@ impl StreamHandler<WsEvent> for AccountSync {
 }
 
 /// Reads the whole account now.
-/// The snapshot is stamped with the time the read started: everything done before that
-/// instant is reflected in it (what the risk manager's pending-intent bookkeeping relies on).
+/// The snapshot is stamped with the time the read started: everything the exchange confirmed
+/// before that instant is reflected in it (what the exposure ledger relies on).
 pub async fn read_account(rest: &RestClient) -> Result<AccountSnapshot, Error> {
     let started = Instant::now();
     let accounts = rest.accounts().await?;
@@ -130,8 +130,10 @@ pub async fn read_account(rest: &RestClient) -> Result<AccountSnapshot, Error> {
         .map(|a| (a.account_equity, a.available))
         .unwrap_or_default();
     let unrealised = usdt.and_then(|a| a.unrealized_pl).unwrap_or_default();
-    let positions = rest.all_positions().await?;
+    // Orders before positions: an order that fills between the two reads shows up as a
+    // position, never as nothing (the exposure ledger relies on it).
     let orders = rest.orders_pending(&OrderListQuery::default()).await?;
+    let positions = rest.all_positions().await?;
     let plans = rest
         .orders_plan_pending(&PlanListQuery {
             plan_type: PlanType::ProfitLoss,

@@ -7,23 +7,26 @@
 //! order except protective stops, closes every position at market with retries, and confirms
 //! by reading positions back (configurable: flatten, or only halt).
 
+use crate::emergency::flatten;
 use crate::events::{AccountSnapshot, TradingState, TradingStateChanged};
 use crate::intent::{Direction, OrderIntent};
 use crate::journal::Journal;
-use crate::order_router::{OrderRouter, Place};
-use crate::risk_manager::{Evaluate, RiskManager};
+use crate::risk_manager::Submit;
 use actix::prelude::*;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::time::Instant;
 use viper_bitget::RestClient;
-use viper_bitget::models::{CancelPlanOrderRequest, PlanType, ProductType};
 
 /// Journal key of the latch (its value is the reason).
 pub const LATCH_KEY: &str = "emergency_latch";
 /// Journal key of the trading state.
 pub const STATE_KEY: &str = "trading_state";
+/// Journal key of an emergency flatten not yet confirmed flat (its value is the reason):
+/// written before the first close is sent, cleared once positions read back empty, so a
+/// restart finishes an interrupted flatten whatever the equity is by then.
+pub const FLATTEN_KEY: &str = "emergency_flatten_pending";
 
 /// Emergency-stop settings.
 #[derive(Debug, Clone)]
@@ -80,8 +83,7 @@ pub struct CapitalWatch {
     rest: RestClient,
     journal: Journal,
     cfg: CapitalConfig,
-    risk: Addr<RiskManager>,
-    router: Addr<OrderRouter>,
+    gate: Recipient<Submit>,
     listeners: Vec<Recipient<TradingStateChanged>>,
     state: TradingState,
     last_read: Instant,
@@ -92,13 +94,13 @@ pub struct CapitalWatch {
 }
 
 impl CapitalWatch {
-    /// New watch; `listeners` hear every state change (the risk manager among them).
+    /// New watch; reduce-to-limit orders go through `gate` like every order; `listeners`
+    /// hear every state change (the risk manager among them).
     pub fn new(
         rest: RestClient,
         journal: Journal,
         cfg: CapitalConfig,
-        risk: Addr<RiskManager>,
-        router: Addr<OrderRouter>,
+        gate: Recipient<Submit>,
         listeners: Vec<Recipient<TradingStateChanged>>,
         state: TradingState,
     ) -> Self {
@@ -106,8 +108,7 @@ impl CapitalWatch {
             rest,
             journal,
             cfg,
-            risk,
-            router,
+            gate,
             listeners,
             state,
             last_read: Instant::now(),
@@ -129,10 +130,12 @@ impl CapitalWatch {
         if latch && let Err(e) = self.journal.set_state(LATCH_KEY, reason, reason, now) {
             tracing::error!(actor = "capital_watch", error = %e, "cannot persist the emergency latch");
         }
-        if state != TradingState::Halted
-            && let Err(e) = self.journal.set_state(LATCH_KEY, "", "cleared", now)
-        {
-            tracing::error!(actor = "capital_watch", error = %e, "cannot clear the emergency latch");
+        if state != TradingState::Halted {
+            for key in [LATCH_KEY, FLATTEN_KEY] {
+                if let Err(e) = self.journal.set_state(key, "", "cleared", now) {
+                    tracing::error!(actor = "capital_watch", error = %e, key, "cannot clear the emergency state");
+                }
+            }
         }
         if state != self.state {
             tracing::warn!(actor = "capital_watch", from = self.state.as_str(), to = state.as_str(), %reason, latch, "trading state");
@@ -161,6 +164,13 @@ impl CapitalWatch {
         metrics::counter!("viper_emergency_stops_total").increment(1);
         self.triggered = Some(Instant::now());
         self.report.reason = Some(reason.clone());
+        if self.cfg.flatten
+            && let Err(e) =
+                self.journal
+                    .set_state(FLATTEN_KEY, &reason, "emergency flatten", wall_ms())
+        {
+            tracing::error!(actor = "capital_watch", error = %e, "cannot persist the pending flatten");
+        }
         self.transition(
             TradingState::Halted,
             &format!("emergency stop: {reason}"),
@@ -184,11 +194,30 @@ impl CapitalWatch {
                 Ok(()) => {
                     act.report.cancelled_after = act.report.cancelled_after.or(since);
                     act.report.flat_after = since;
+                    if let Err(e) = act.journal.set_state(FLATTEN_KEY, "", "confirmed flat", wall_ms()) {
+                        tracing::error!(actor = "capital_watch", error = %e, "cannot clear the pending flatten");
+                    }
                     tracing::warn!(actor = "capital_watch", ?since, "emergency flatten complete: no orders, no positions");
                 }
                 Err(e) => tracing::error!(actor = "capital_watch", error = %e, "emergency flatten incomplete; retrying on the next snapshot"),
             }
         }));
+    }
+
+    /// A flatten a previous process started and did not confirm is finished now, whatever
+    /// the equity (the latch keeps trading halted meanwhile).
+    fn resume_flatten(&mut self, ctx: &mut Context<Self>) {
+        let Some(reason) = flatten_pending(&self.journal) else {
+            return;
+        };
+        tracing::error!(actor = "capital_watch", %reason, "an emergency flatten was interrupted; finishing it before anything else");
+        metrics::counter!("viper_emergency_flatten_resumed_total").increment(1);
+        self.triggered = Some(Instant::now());
+        self.report.reason = Some(format!("resumed: {reason}"));
+        self.state = TradingState::Halted;
+        self.flattening = false;
+        self.cfg.flatten = true;
+        self.flatten(ctx);
     }
 
     /// Post-trade check: a position whose margin exceeds the limit is reduced to it.
@@ -233,20 +262,17 @@ impl CapitalWatch {
             reason: format!("post-trade check: margin {} over limit {limit}", p.margin),
         };
         self.reducing = true;
-        let (risk, router, price) = (self.risk.clone(), self.router.clone(), p.entry);
+        let (gate, price) = (self.gate.clone(), p.entry);
         ctx.spawn(
-            async move {
-                let approved = risk.send(Evaluate { intent, price }).await.ok()?.ok()?;
-                router.send(Place(approved)).await.ok()?.ok()
-            }
-            .into_actor(self)
-            .map(|res, act, _| {
-                act.reducing = false;
-                if res.is_some() {
-                    act.report.reductions += 1;
-                    metrics::counter!("viper_limit_reductions_total").increment(1);
-                }
-            }),
+            async move { gate.send(Submit { intent, price }).await.ok()?.ok() }
+                .into_actor(self)
+                .map(|res, act, _| {
+                    act.reducing = false;
+                    if res.is_some() {
+                        act.report.reductions += 1;
+                        metrics::counter!("viper_limit_reductions_total").increment(1);
+                    }
+                }),
         );
     }
 }
@@ -258,58 +284,10 @@ fn wall_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// Cancels normal orders and every plan that is not a stop, closes every position, and
-/// confirms by reading positions back; retries a few times within about ten seconds.
-async fn flatten(rest: &RestClient) -> Result<(), viper_bitget::Error> {
-    let mut last = None;
-    for attempt in 0..10u32 {
-        if attempt > 0 {
-            // close-positions allows one call per second.
-            actix_rt::time::sleep(Duration::from_millis(1000)).await;
-        }
-        // Exposure first: cancel normal orders (they could open), close every position, then
-        // cancel plans that are not stops (each plan type is its own rate-limited call).
-        let step = async {
-            rest.cancel_all_orders(None).await?;
-            rest.close_positions(None, None).await?;
-            for plan_type in [
-                PlanType::NormalPlan,
-                PlanType::TrackPlan,
-                PlanType::PosProfit,
-                PlanType::ProfitPlan,
-            ] {
-                let req = CancelPlanOrderRequest {
-                    product_type: ProductType::UsdtFutures,
-                    symbol: None,
-                    margin_coin: None,
-                    order_id_list: None,
-                    plan_type,
-                };
-                rest.cancel_plan_order(&req).await?;
-            }
-            let left = rest.all_positions().await?;
-            Ok::<bool, viper_bitget::Error>(left.is_empty())
-        };
-        match step.await {
-            Ok(true) => return Ok(()),
-            Ok(false) => {
-                tracing::warn!(attempt, "emergency flatten: positions still open; retrying");
-                last = None;
-            }
-            Err(e) => {
-                tracing::warn!(attempt, error = %e, "emergency flatten step failed; retrying");
-                last = Some(e);
-            }
-        }
-    }
-    Err(last.unwrap_or_else(|| {
-        viper_bitget::Error::InvalidRequest("positions still open after 10 attempts".into())
-    }))
-}
-
 impl Actor for CapitalWatch {
     type Context = Context<Self>;
     fn started(&mut self, ctx: &mut Self::Context) {
+        self.resume_flatten(ctx);
         ctx.run_interval(Duration::from_secs(1), |act, ctx| {
             if act.last_read.elapsed() > act.cfg.unreachable_after {
                 let secs = act.last_read.elapsed().as_secs();
@@ -387,10 +365,21 @@ pub fn latched(journal: &Journal) -> Option<String> {
         .filter(|r| !r.is_empty())
 }
 
+/// The reason of an emergency flatten not yet confirmed flat, if any (read at start-up: it
+/// latches like the emergency stop that started it).
+pub fn flatten_pending(journal: &Journal) -> Option<String> {
+    journal
+        .state(FLATTEN_KEY)
+        .ok()
+        .flatten()
+        .filter(|r| !r.is_empty())
+}
+
 /// Clears the latch (`viper resume`); returns the reason it held.
 pub fn clear_latch(journal: &Journal) -> Result<Option<String>, crate::journal::JournalError> {
     let held = latched(journal);
     journal.set_state(LATCH_KEY, "", "cleared by operator", wall_ms())?;
+    journal.set_state(FLATTEN_KEY, "", "cleared by operator", wall_ms())?;
     journal.set_state(
         STATE_KEY,
         TradingState::Active.as_str(),

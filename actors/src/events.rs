@@ -171,3 +171,9 @@ pub struct ConnectionEvent {
     /// What happened.
     pub kind: ConnectionKind,
 }
+
+/// The symbols the exposure ledger counts as exposed (positions, opening orders, openings in
+/// flight), published by the gate after every change so a strategy does not ask for them.
+#[derive(Debug, Clone, Default, PartialEq, Message)]
+#[rtype(result = "()")]
+pub struct ExposedSymbols(pub std::collections::BTreeSet<String>);

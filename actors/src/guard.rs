@@ -4,6 +4,7 @@
 //! the position is closed at market. The time each position spent unprotected is exported.
 
 use crate::events::{AccountSnapshot, PositionView};
+use crate::supervisor::Watchdog;
 use actix::prelude::*;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
@@ -19,7 +20,8 @@ use viper_bitget::models::{
 pub struct GuardConfig {
     /// Stop distance for a position that has none, fraction of entry (0.004 = 0.4 %).
     pub stop_distance: Decimal,
-    /// Price tick per symbol (stops are rounded to it).
+    /// Price tick of every contract (stops are rounded to it; a position in any symbol,
+    /// configured or not, gets a stop the exchange accepts).
     pub ticks: HashMap<String, Decimal>,
     /// Position mode (decides `holdSide`).
     pub pos_mode: PosMode,
@@ -203,6 +205,33 @@ async fn run(rest: RestClient, actions: Vec<Action>) -> (u64, u64, u64) {
         }
     }
     (placed, closed, failed)
+}
+
+impl Handler<crate::market_feed::InjectPanic> for StopLossGuard {
+    type Result = ();
+    #[allow(clippy::panic)]
+    fn handle(&mut self, _: crate::market_feed::InjectPanic, _: &mut Self::Context) {
+        panic!("stop_loss_guard: injected panic");
+    }
+}
+
+/// Snapshots reach whichever guard instance the watchdog runs now.
+impl Handler<AccountSnapshot> for Watchdog<StopLossGuard> {
+    type Result = ();
+    fn handle(&mut self, snap: AccountSnapshot, _: &mut Self::Context) {
+        if let Err(e) = self.current().try_send(snap) {
+            tracing::warn!(actor = "stop_loss_guard", error = %e, "snapshot not delivered (restarting?)");
+        }
+    }
+}
+
+/// The current instance's counters (they restart with it).
+impl Handler<GetGuardStats> for Watchdog<StopLossGuard> {
+    type Result = ResponseFuture<GuardStats>;
+    fn handle(&mut self, m: GetGuardStats, _: &mut Self::Context) -> Self::Result {
+        let guard = self.current().clone();
+        Box::pin(async move { guard.send(m).await.unwrap_or_default() })
+    }
 }
 
 impl Handler<GetGuardStats> for StopLossGuard {

@@ -52,3 +52,39 @@ impl<T> RiskApproved<T> {
         self.0
     }
 }
+
+/// An approved order as the gate hands it to the router: the intent, the clientOid it will
+/// carry, and the margin the gate reserved for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderTicket {
+    /// The intent.
+    pub intent: OrderIntent,
+    /// Our id, minted by the gate (`vp<start ms>x<n>`, so a restart never reuses one).
+    pub client_oid: String,
+    /// Margin reserved, USDT (zero for reduce-only orders).
+    pub margin: Decimal,
+}
+
+/// Mints clientOids `vp<start ms>x<n>`: unique across restarts because each process starts
+/// at a later millisecond.
+#[derive(Debug, Clone)]
+pub struct OidMint {
+    prefix: String,
+    seq: u64,
+}
+
+impl OidMint {
+    /// A mint whose prefix is `start_ms`.
+    pub fn new(start_ms: i64) -> Self {
+        Self {
+            prefix: format!("vp{start_ms}x"),
+            seq: 0,
+        }
+    }
+
+    /// The next id.
+    pub fn next_oid(&mut self) -> String {
+        self.seq += 1;
+        format!("{}{}", self.prefix, self.seq)
+    }
+}

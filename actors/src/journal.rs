@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 pub const SCHEMA_VERSION: i64 = 1;
 
 /// Where an order is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OrderPhase {
     /// Written, not yet sent.
     Intent,
@@ -62,6 +62,36 @@ impl OrderPhase {
         matches!(
             self,
             OrderPhase::Filled | OrderPhase::Cancelled | OrderPhase::Rejected
+        )
+    }
+
+    /// Position in the life of an order; phases only move to a higher rank.
+    fn rank(self) -> u8 {
+        match self {
+            OrderPhase::Intent => 0,
+            OrderPhase::Sent => 1,
+            OrderPhase::Unknown | OrderPhase::Acknowledged => 2,
+            OrderPhase::Live => 3,
+            OrderPhase::Filled | OrderPhase::Cancelled | OrderPhase::Rejected => 4,
+        }
+    }
+
+    /// True when `self → to` moves forward: a final phase never changes, and nothing moves
+    /// back (a late create answer cannot turn a `filled` row into `acknowledged`).
+    pub fn can_move_to(self, to: OrderPhase) -> bool {
+        !self.is_final() && to.rank() > self.rank()
+    }
+
+    /// True when the exchange has told us where the order is (acknowledged, found, or
+    /// refused): a snapshot read after that moment reflects it.
+    pub fn exchange_confirmed(self) -> bool {
+        matches!(
+            self,
+            OrderPhase::Acknowledged
+                | OrderPhase::Live
+                | OrderPhase::Filled
+                | OrderPhase::Cancelled
+                | OrderPhase::Rejected
         )
     }
 }
@@ -231,19 +261,37 @@ impl Journal {
         Ok(())
     }
 
-    /// Moves an order to `phase` (and records its exchange id when known).
+    /// Moves an order forward to `phase` (and records its exchange id when known). Returns
+    /// false, writing nothing, when that is not a move forward (see
+    /// [`OrderPhase::can_move_to`]) or the order is not in the journal: a final phase never
+    /// changes, whoever asks and however late.
     pub fn set_phase(
         &self,
         client_oid: &str,
         phase: OrderPhase,
         order_id: Option<&str>,
         now_ms: i64,
-    ) -> Result<(), JournalError> {
-        self.conn.execute(
+    ) -> Result<bool, JournalError> {
+        let tx = self.conn.unchecked_transaction()?;
+        let current: Option<String> = tx
+            .query_row(
+                "SELECT phase FROM orders WHERE client_oid = ?1",
+                [client_oid],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(current) = current.as_deref().and_then(OrderPhase::parse) else {
+            return Ok(false);
+        };
+        if !current.can_move_to(phase) {
+            return Ok(false);
+        }
+        tx.execute(
             "UPDATE orders SET phase = ?2, order_id = COALESCE(?3, order_id), updated_ms = ?4 WHERE client_oid = ?1",
             params![client_oid, phase.as_str(), order_id, now_ms],
         )?;
-        Ok(())
+        tx.commit()?;
+        Ok(true)
     }
 
     /// Counts one more "not found" while settling; returns the new count.
@@ -288,6 +336,20 @@ impl Journal {
         )?;
         let rows = st
             .query_map([], Self::row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Orders settlement declared rejected (after "not found" answers, not an exchange
+    /// refusal) at or after `since_ms`: the ones a very late create could still show.
+    pub fn settled_rejections(&self, since_ms: i64) -> Result<Vec<JournalOrder>, JournalError> {
+        let mut st = self.conn.prepare(
+            "SELECT client_oid, symbol, direction, size, price, reduce_only, take_profit, stop_loss, phase, order_id,
+                not_found, reason, created_ms, updated_ms FROM orders
+             WHERE phase = 'rejected' AND not_found > 0 AND updated_ms >= ?1 ORDER BY updated_ms",
+        )?;
+        let rows = st
+            .query_map([since_ms], Self::row)?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
@@ -399,6 +461,33 @@ mod tests {
             Some("123")
         );
         assert_eq!(j.state("trading").unwrap().as_deref(), Some("halted"));
+    }
+
+    #[test]
+    fn phases_only_move_forward_and_a_final_phase_never_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = Journal::open(dir.path()).unwrap();
+        j.insert(&order("a", 1)).unwrap();
+        let step = |p, t| j.set_phase("a", p, None, t).unwrap();
+        assert!(step(OrderPhase::Sent, 2));
+        assert!(
+            !step(OrderPhase::Sent, 3),
+            "the same phase twice is not a transition"
+        );
+        assert!(step(OrderPhase::Unknown, 4));
+        assert!(step(OrderPhase::Filled, 5));
+        // A late create answer, a stale settle pass: nothing moves a final row.
+        for late in [
+            OrderPhase::Acknowledged,
+            OrderPhase::Live,
+            OrderPhase::Rejected,
+            OrderPhase::Cancelled,
+        ] {
+            assert!(!step(late, 6), "{late:?}");
+        }
+        let row = j.get("a").unwrap().unwrap();
+        assert_eq!((row.phase, row.updated_ms), (OrderPhase::Filled, 5));
+        assert!(!j.set_phase("missing", OrderPhase::Filled, None, 7).unwrap());
     }
 
     #[test]

@@ -4,15 +4,20 @@
 
 pub mod account_sync;
 pub mod capital;
+mod emergency;
 pub mod events;
+pub mod exposure;
 pub mod guard;
 pub mod health_monitor;
 pub mod intent;
 pub mod journal;
 pub mod market_feed;
 pub mod metrics;
+mod order_request;
 pub mod order_router;
+pub mod refusal;
 pub mod risk_manager;
+pub mod settle;
 pub mod strategy;
 pub mod supervisor;
 pub mod trader;

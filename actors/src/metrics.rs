@@ -131,7 +131,19 @@ pub fn describe_metrics() {
     );
     describe_counter!(
         "viper_risk_refusals_total",
-        "Intents refused by the risk manager"
+        "Intents refused by the order gate, by reason"
+    );
+    describe_counter!(
+        "viper_router_last_check_refusals_total",
+        "Orders refused by the router's last check before sending, by reason"
+    );
+    describe_counter!(
+        "viper_orders_adopted_total",
+        "Orders the journal had closed that the exchange showed live (adopted as exposure)"
+    );
+    describe_counter!(
+        "viper_emergency_flatten_resumed_total",
+        "Interrupted emergency flattens finished at start-up"
     );
     describe_counter!(
         "viper_trading_state_transitions_total",

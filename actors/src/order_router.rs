@@ -1,19 +1,30 @@
-//! The OrderRouter: the only actor that places and cancels. Every intent gets its own
-//! clientOid, written to the journal before it is sent; a create whose outcome is unknown is
-//! settled by querying that clientOid — never by sending again — and declared failed only
-//! after the exchange has said "not found" several times (Hummingbot's discipline).
+//! The OrderRouter: the only actor that places and cancels. Every approved order carries the
+//! clientOid the gate minted, written to the journal before it is sent; a create whose outcome
+//! is unknown is settled by querying that clientOid — never by sending again — and stays
+//! exposure until the exchange proves it absent (`settle.rs`). Right before sending it asks
+//! the exposure ledger once more, against its own journal's openings.
 
-use crate::intent::{Direction, OrderIntent, RiskApproved};
+use crate::events::AccountSnapshot;
+use crate::exposure::{ExposureLimits, Ledger};
+use crate::intent::{Direction, OrderTicket, RiskApproved};
 use crate::journal::{Journal, JournalOrder, OrderPhase};
+use crate::order_request::request;
+use crate::refusal::Refusal;
+use crate::settle::SettleQueue;
 use actix::prelude::*;
+use rust_decimal::Decimal;
+use std::collections::HashSet;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::time::Instant;
 use viper_bitget::clock::Clock;
-use viper_bitget::models::{
-    ClientOid, OrderState, OrderType, PosMode, Price, Side, Size, TradeSide,
-};
+use viper_bitget::models::{ClientOid, PosMode};
 use viper_bitget::{Error, RestClient};
+
+/// The shortest horizon after which an unknown create may be declared rejected (the config
+/// refuses less): far beyond any processing delay an exchange shows under load.
+pub const MIN_UNKNOWN_HORIZON: Duration = Duration::from_secs(60);
 
 /// Router settings.
 #[derive(Debug, Clone)]
@@ -22,12 +33,11 @@ pub struct RouterConfig {
     pub pos_mode: PosMode,
     /// How often open journal orders are reconciled.
     pub settle_every: Duration,
-    /// "Not found" answers before an unknown create is declared rejected.
-    pub not_found_limit: i64,
-    /// Minimum age before an unknown create may be declared rejected.
-    pub not_found_min_age: Duration,
-    /// Symbols exposed at most (the last check before sending).
-    pub max_positions: usize,
+    /// An order the exchange does not know is declared rejected only when older than this
+    /// *and* absent from the exchange's order history over its lifetime.
+    pub unknown_horizon: Duration,
+    /// The exposure limits of the last check before sending.
+    pub limits: ExposureLimits,
 }
 
 impl Default for RouterConfig {
@@ -35,14 +45,13 @@ impl Default for RouterConfig {
         Self {
             pos_mode: PosMode::OneWay,
             settle_every: Duration::from_secs(1),
-            not_found_limit: 3,
-            not_found_min_age: Duration::from_secs(3),
-            max_positions: 3,
+            unknown_horizon: Duration::from_secs(120),
+            limits: ExposureLimits::default(),
         }
     }
 }
 
-/// An order changed phase (published to listeners).
+/// An order changed phase (published to listeners once per transition).
 #[derive(Debug, Clone, Message)]
 #[rtype(result = "()")]
 pub struct OrderEvent {
@@ -52,12 +61,16 @@ pub struct OrderEvent {
     pub symbol: String,
     /// New phase.
     pub phase: OrderPhase,
+    /// Reduce-only (never exposure).
+    pub reduce_only: bool,
+    /// When the router learned it.
+    pub at: Instant,
 }
 
-/// Place an approved intent.
+/// Place an approved order.
 #[derive(Debug, Message)]
 #[rtype(result = "Result<Placed, RouterError>")]
-pub struct Place(pub RiskApproved<OrderIntent>);
+pub struct Place(pub RiskApproved<OrderTicket>);
 
 /// What happened to a placement.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,9 +95,17 @@ pub enum RouterError {
     /// The intent cannot be expressed as a valid order.
     #[error("invalid intent: {0}")]
     Invalid(String),
+    /// The last check before sending refused it: nothing was sent.
+    #[error("last check: {0}")]
+    LastCheck(Refusal),
+    /// A settlement pass failed (nothing concluded; the next pass retries).
+    #[error("settlement: {0}")]
+    Settle(String),
 }
 
-/// Run one reconciliation pass now (tests and start-up).
+/// Run one reconciliation pass (start-up, shutdown, private pushes). While a pass runs,
+/// requests coalesce into one more pass after it; each answers when a pass that started after
+/// the request completed.
 #[derive(Debug, Message)]
 #[rtype(result = "Result<usize, RouterError>")]
 pub struct SettleNow;
@@ -99,49 +120,160 @@ pub struct CancelAll(pub Option<String>);
 #[rtype(result = "Result<Vec<(String, i64)>, RouterError>")]
 pub struct JournalCounts;
 
-/// Subscribe to order events.
+/// Subscribe to order events; the subscriber first hears every non-final journal order.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct SubscribeOrders(pub Recipient<OrderEvent>);
 
 /// The order router actor.
 pub struct OrderRouter {
-    rest: RestClient,
-    journal: Rc<Journal>,
-    clock: Arc<dyn Clock>,
-    cfg: RouterConfig,
-    prefix: String,
-    seq: u64,
+    pub(crate) rest: RestClient,
+    pub(crate) journal: Rc<Journal>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) cfg: RouterConfig,
     listeners: Vec<Recipient<OrderEvent>>,
-    settling: bool,
-    snapshot: Option<crate::events::AccountSnapshot>,
+    pub(crate) settle: SettleQueue,
+    snapshot: Option<AccountSnapshot>,
+    ledger: Ledger,
+    pub(crate) adopted: HashSet<String>,
 }
 
 impl OrderRouter {
-    /// A router over `journal`; clientOids are `vp<start ms>x<n>` so restarts never reuse one.
+    /// A router over `journal`; its non-final opening orders count as exposure at once.
     pub fn new(
         rest: RestClient,
         journal: Journal,
         clock: Arc<dyn Clock>,
         cfg: RouterConfig,
     ) -> Self {
-        let prefix = format!("vp{}x", clock.now_ms());
+        let mut ledger = Ledger::new();
+        for o in journal.open_orders().unwrap_or_default() {
+            if !o.reduce_only {
+                ledger.reserve(
+                    &o.client_oid,
+                    &o.symbol,
+                    row_margin(&o, &cfg.limits),
+                    o.phase,
+                );
+            }
+        }
         Self {
             rest,
             journal: Rc::new(journal),
             clock,
             cfg,
-            prefix,
-            seq: 0,
             listeners: Vec::new(),
-            settling: false,
+            settle: SettleQueue::default(),
             snapshot: None,
+            ledger,
+            adopted: HashSet::new(),
         }
     }
 
-    fn next_oid(&mut self) -> String {
-        self.seq += 1;
-        format!("{}{}", self.prefix, self.seq)
+    /// Applies what a pass or a create answer taught: the ledger, metrics, listeners.
+    pub(crate) fn apply(&mut self, events: Vec<OrderEvent>) {
+        for e in events {
+            if !e.reduce_only {
+                let ceiling = self.cfg.limits.max_position_margin;
+                self.ledger
+                    .record(&e.client_oid, &e.symbol, e.phase, e.at, ceiling);
+            }
+            metrics::counter!("viper_orders_total", "phase" => e.phase.as_str()).increment(1);
+            self.listeners
+                .retain(|l| l.try_send(e.clone()).is_ok() || l.connected());
+        }
+    }
+
+    /// The last check, right before sending: the same ledger rule as the gate, over the
+    /// freshest snapshot and this journal's openings.
+    fn final_check(&self, t: &OrderTicket) -> Result<(), Refusal> {
+        if t.intent.reduce_only {
+            return Ok(());
+        }
+        let Some(snap) = &self.snapshot else {
+            return Err(Refusal::NoSnapshot);
+        };
+        self.ledger
+            .admit(snap, &t.intent.symbol, t.margin, &self.cfg.limits)
+    }
+
+    /// Writes the order as `intent`, then `sent`, and tracks it in the ledger.
+    fn write_ahead(&mut self, t: &OrderTicket) -> Result<ClientOid, RouterError> {
+        let oid = ClientOid::new(t.client_oid.clone())
+            .map_err(|e| RouterError::Invalid(e.to_string()))?;
+        let (i, now) = (&t.intent, self.clock.now_ms());
+        let direction = if i.direction == Direction::Buy {
+            "buy"
+        } else {
+            "sell"
+        };
+        self.journal.insert(&JournalOrder {
+            client_oid: t.client_oid.clone(),
+            symbol: i.symbol.clone(),
+            direction: direction.into(),
+            size: i.size.to_string(),
+            price: i.limit_price.map(|p| p.to_string()),
+            reduce_only: i.reduce_only,
+            take_profit: i.take_profit.map(|p| p.to_string()),
+            stop_loss: i.stop_loss.map(|p| p.to_string()),
+            phase: OrderPhase::Intent,
+            order_id: None,
+            not_found: 0,
+            reason: i.reason.clone(),
+            created_ms: now,
+            updated_ms: now,
+        })?;
+        self.journal
+            .set_phase(&t.client_oid, OrderPhase::Sent, None, now)?;
+        if !i.reduce_only {
+            self.ledger
+                .reserve(&t.client_oid, &i.symbol, t.margin, OrderPhase::Sent);
+        }
+        Ok(oid)
+    }
+
+    /// An order the journal closed that the exchange shows open: adopt it (the snapshot
+    /// already counts it; the guard protects its position), say so loudly, count it.
+    fn adopt_strays(&mut self, snap: &AccountSnapshot) {
+        for o in &snap.open_orders {
+            let Some(oid) = o.client_oid.as_deref() else {
+                continue;
+            };
+            if self.adopted.contains(oid) {
+                continue;
+            }
+            if let Ok(Some(row)) = self.journal.get(oid)
+                && row.phase.is_final()
+                && row.phase != OrderPhase::Filled
+            {
+                self.adopt(oid, &o.symbol, row.phase.as_str());
+            }
+        }
+    }
+
+    /// Records one adoption (once per order): logged, counted; exposure follows from the
+    /// snapshots, protection from the guard.
+    pub(crate) fn adopt(&mut self, client_oid: &str, symbol: &str, why: &str) {
+        if self.adopted.insert(client_oid.to_string()) {
+            metrics::counter!("viper_orders_adopted_total").increment(1);
+            tracing::error!(
+                actor = "order_router",
+                client_oid,
+                symbol,
+                why,
+                "an order the journal closed exists on the exchange; adopted as exposure"
+            );
+        }
+    }
+}
+
+/// Margin of a journal row: from its limit price, else the per-position ceiling.
+fn row_margin(o: &JournalOrder, limits: &ExposureLimits) -> Decimal {
+    let size = o.size.parse::<Decimal>().ok();
+    let price = o.price.as_deref().and_then(|p| p.parse::<Decimal>().ok());
+    match (size, price) {
+        (Some(s), Some(p)) => s * p / Decimal::from(limits.leverage.max(1)),
+        _ => limits.max_position_margin,
     }
 }
 
@@ -150,94 +282,21 @@ impl Actor for OrderRouter {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         tracing::info!(actor = "order_router", "started; settling journal");
-        ctx.notify(Tick);
-        ctx.run_interval(self.cfg.settle_every, |_, ctx| ctx.notify(Tick));
-    }
-}
-
-#[derive(Message)]
-#[rtype(result = "()")]
-struct Tick;
-
-impl Handler<Tick> for OrderRouter {
-    type Result = ResponseActFuture<Self, ()>;
-    fn handle(&mut self, _: Tick, _: &mut Self::Context) -> Self::Result {
-        if self.settling {
-            return Box::pin(fut::ready(()));
-        }
-        self.settling = true;
-        let job = settle_pass(
-            self.rest.clone(),
-            self.journal.clone(),
-            self.clock.clone(),
-            self.cfg.clone(),
-        );
-        Box::pin(job.into_actor(self).map(|res, act, _| {
-            act.settling = false;
-            match res {
-                Ok(events) => act.publish(events),
-                Err(e) => {
-                    tracing::warn!(actor = "order_router", error = %e, "settlement pass failed")
-                }
+        self.request_settle(None, ctx);
+        ctx.run_interval(self.cfg.settle_every, |act, ctx| {
+            // A periodic pass is skipped, not queued, while one runs.
+            if !act.settle.running {
+                act.request_settle(None, ctx);
             }
-        }))
+        });
     }
 }
 
-impl OrderRouter {
-    fn publish(&mut self, events: Vec<OrderEvent>) {
-        for e in events {
-            metrics::counter!("viper_orders_total", "phase" => e.phase.as_str()).increment(1);
-            self.listeners
-                .retain(|l| l.try_send(e.clone()).is_ok() || l.connected());
-        }
-    }
-}
-
-impl OrderRouter {
-    /// The last check, right before sending, against the freshest account snapshot plus the
-    /// journal's own in-flight opening orders (which a snapshot may not show yet).
-    fn final_check(&self, i: &OrderIntent) -> Result<(), RouterError> {
-        if i.reduce_only {
-            return Ok(());
-        }
-        let mut exposed: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
-        if let Some(s) = &self.snapshot {
-            exposed.extend(s.positions.iter().map(|p| p.symbol.clone()));
-            exposed.extend(
-                s.open_orders
-                    .iter()
-                    .filter(|o| !o.reduce_only)
-                    .map(|o| o.symbol.clone()),
-            );
-        }
-        let in_flight = self.journal.open_orders()?;
-        exposed.extend(
-            in_flight
-                .iter()
-                .filter(|o| !o.reduce_only)
-                .map(|o| o.symbol.clone()),
-        );
-        if exposed.contains(&i.symbol) {
-            return Err(RouterError::Invalid(format!(
-                "last check: already exposed in {}",
-                i.symbol
-            )));
-        }
-        if exposed.len() >= self.cfg.max_positions {
-            return Err(RouterError::Invalid(format!(
-                "last check: {} symbols exposed; limit {}",
-                exposed.len(),
-                self.cfg.max_positions
-            )));
-        }
-        Ok(())
-    }
-}
-
-impl Handler<crate::events::AccountSnapshot> for OrderRouter {
+impl Handler<AccountSnapshot> for OrderRouter {
     type Result = ();
-    fn handle(&mut self, m: crate::events::AccountSnapshot, _: &mut Self::Context) {
+    fn handle(&mut self, m: AccountSnapshot, _: &mut Self::Context) {
+        self.adopt_strays(&m);
+        self.ledger.observe(m.at);
         self.snapshot = Some(m);
     }
 }
@@ -253,6 +312,15 @@ impl Handler<crate::market_feed::InjectPanic> for OrderRouter {
 impl Handler<SubscribeOrders> for OrderRouter {
     type Result = ();
     fn handle(&mut self, m: SubscribeOrders, _: &mut Self::Context) {
+        for o in self.journal.open_orders().unwrap_or_default() {
+            let _ = m.0.try_send(OrderEvent {
+                client_oid: o.client_oid,
+                symbol: o.symbol,
+                phase: o.phase,
+                reduce_only: o.reduce_only,
+                at: Instant::now(),
+            });
+        }
         self.listeners.push(m.0);
     }
 }
@@ -265,124 +333,56 @@ impl Handler<JournalCounts> for OrderRouter {
 }
 
 impl Handler<SettleNow> for OrderRouter {
-    type Result = ResponseActFuture<Self, Result<usize, RouterError>>;
-    fn handle(&mut self, _: SettleNow, _: &mut Self::Context) -> Self::Result {
-        let job = settle_pass(
-            self.rest.clone(),
-            self.journal.clone(),
-            self.clock.clone(),
-            self.cfg.clone(),
-        );
-        Box::pin(job.into_actor(self).map(|res, act, _| {
-            let events = res?;
-            let n = events.len();
-            act.publish(events);
-            Ok(n)
-        }))
+    type Result = ResponseFuture<Result<usize, RouterError>>;
+    fn handle(&mut self, _: SettleNow, ctx: &mut Self::Context) -> Self::Result {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.request_settle(Some(tx), ctx);
+        Box::pin(async move {
+            match rx.await {
+                Ok(r) => r.map_err(RouterError::Settle),
+                Err(_) => Err(RouterError::Settle("router stopped".into())),
+            }
+        })
     }
-}
-
-/// Maps an intent to Bitget's side/tradeSide for the account's position mode.
-fn sides(mode: PosMode, i: &OrderIntent) -> (Side, Option<TradeSide>, Option<bool>) {
-    match (mode, i.direction, i.reduce_only) {
-        (PosMode::Hedge, Direction::Buy, false) => (Side::Buy, Some(TradeSide::Open), None),
-        (PosMode::Hedge, Direction::Sell, false) => (Side::Sell, Some(TradeSide::Open), None),
-        // Hedge close: side names the position (close long = buy + close).
-        (PosMode::Hedge, Direction::Sell, true) => (Side::Buy, Some(TradeSide::Close), None),
-        (PosMode::Hedge, Direction::Buy, true) => (Side::Sell, Some(TradeSide::Close), None),
-        (_, Direction::Buy, r) => (Side::Buy, None, r.then_some(true)),
-        (_, Direction::Sell, r) => (Side::Sell, None, r.then_some(true)),
-    }
-}
-
-fn request(
-    mode: PosMode,
-    i: &OrderIntent,
-    oid: &ClientOid,
-) -> viper_bitget::models::PlaceOrderRequest {
-    let (side, trade_side, reduce_only) = sides(mode, i);
-    let order_type = if i.limit_price.is_some() {
-        OrderType::Limit
-    } else {
-        OrderType::Market
-    };
-    let mut req = viper_bitget::models::PlaceOrderRequest::new(
-        &i.symbol,
-        side,
-        order_type,
-        Size(i.size),
-        oid.clone(),
-    );
-    req.price = i.limit_price.map(Price);
-    req.trade_side = trade_side;
-    req.reduce_only = reduce_only;
-    // One TP/SL path only: presets on the opening order become the position's TP/SL.
-    if !i.reduce_only {
-        req.preset_stop_surplus_price = i.take_profit.map(Price);
-        req.preset_stop_loss_price = i.stop_loss.map(Price);
-    }
-    req
 }
 
 impl Handler<Place> for OrderRouter {
     type Result = ResponseActFuture<Self, Result<Placed, RouterError>>;
 
     fn handle(&mut self, msg: Place, _: &mut Self::Context) -> Self::Result {
-        let intent = msg.0.into_inner();
-        if let Err(e) = self.final_check(&intent) {
-            metrics::counter!("viper_router_last_check_refusals_total").increment(1);
-            tracing::warn!(actor = "order_router", symbol = %intent.symbol, error = %e, "refused by the last check");
-            return Box::pin(fut::ready(Err(e)));
+        let ticket = msg.0.into_inner();
+        if let Err(r) = self.final_check(&ticket) {
+            metrics::counter!("viper_router_last_check_refusals_total", "reason" => r.reason())
+                .increment(1);
+            tracing::warn!(actor = "order_router", symbol = %ticket.intent.symbol, reason = r.reason(), detail = %r, "refused by the last check");
+            return Box::pin(fut::ready(Err(RouterError::LastCheck(r))));
         }
-        let oid_text = self.next_oid();
-        let prepared = ClientOid::new(oid_text.clone())
-            .map_err(|e| RouterError::Invalid(e.to_string()))
-            .and_then(|oid| {
-                let now = self.clock.now_ms();
-                let dir = if intent.direction == Direction::Buy {
-                    "buy"
-                } else {
-                    "sell"
-                };
-                self.journal.insert(&JournalOrder {
-                    client_oid: oid_text.clone(),
-                    symbol: intent.symbol.clone(),
-                    direction: dir.into(),
-                    size: intent.size.to_string(),
-                    price: intent.limit_price.map(|p| p.to_string()),
-                    reduce_only: intent.reduce_only,
-                    take_profit: intent.take_profit.map(|p| p.to_string()),
-                    stop_loss: intent.stop_loss.map(|p| p.to_string()),
-                    phase: OrderPhase::Intent,
-                    order_id: None,
-                    not_found: 0,
-                    reason: intent.reason.clone(),
-                    created_ms: now,
-                    updated_ms: now,
-                })?;
-                self.journal
-                    .set_phase(&oid_text, OrderPhase::Sent, None, now)?;
-                Ok(oid)
-            });
-        let oid = match prepared {
+        let oid = match self.write_ahead(&ticket) {
             Ok(o) => o,
             Err(e) => return Box::pin(fut::ready(Err(e))),
         };
-        let req = request(self.cfg.pos_mode, &intent, &oid);
+        let req = request(self.cfg.pos_mode, &ticket.intent, &oid);
         let rest = self.rest.clone();
-        tracing::info!(actor = "order_router", client_oid = %oid_text, symbol = %intent.symbol, size = %intent.size, reason = %intent.reason, "placing");
-        Box::pin(async move { rest.place_order(&req).await }.into_actor(self).map(move |res, act, _| {
-            let now = act.clock.now_ms();
+        let (oid_text, i) = (ticket.client_oid, ticket.intent);
+        tracing::info!(actor = "order_router", client_oid = %oid_text, symbol = %i.symbol, size = %i.size, reason = %i.reason, "placing");
+        let send = async move { rest.place_order(&req).await };
+        Box::pin(send.into_actor(self).map(move |res, act, _| {
             let (phase, order_id, out) = match res {
-                Ok(ack) => (OrderPhase::Acknowledged, ack.order_id.clone(), Ok(())),
+                Ok(ack) => (OrderPhase::Acknowledged, ack.order_id, Ok(())),
                 Err(Error::Unknown { .. }) => (OrderPhase::Unknown, None, Ok(())),
                 Err(e) if e.is_retryable() => (OrderPhase::Unknown, None, Ok(())),
                 Err(e) => (OrderPhase::Rejected, None, Err(RouterError::Rejected(e))),
             };
-            act.journal.set_phase(&oid_text, phase, order_id.as_deref(), now)?;
-            act.publish(vec![OrderEvent { client_oid: oid_text.clone(), symbol: intent.symbol.clone(), phase }]);
             if phase == OrderPhase::Unknown {
-                tracing::warn!(actor = "order_router", client_oid = %oid_text, "create outcome unknown; settling by clientOid");
+                tracing::warn!(actor = "order_router", client_oid = %oid_text, "create outcome unknown; it stays exposure until settled by clientOid");
+            }
+            let event = OrderEvent { client_oid: oid_text.clone(), symbol: i.symbol, phase, reduce_only: i.reduce_only, at: Instant::now() };
+            // Settlement may already know better (a later phase): then this answer is stale.
+            match act.journal.set_phase(&oid_text, phase, order_id.as_deref(), act.clock.now_ms()) {
+                Ok(true) => act.apply(vec![event]),
+                Ok(false) => {}
+                // The order is out; settlement finds it by clientOid from its `sent` row.
+                Err(e) => tracing::error!(actor = "order_router", client_oid = %oid_text, error = %e, "journal write after sending failed"),
             }
             out.map(|_| Placed { client_oid: oid_text, phase, order_id })
         }))
@@ -402,72 +402,4 @@ impl Handler<CancelAll> for OrderRouter {
                 }),
         )
     }
-}
-
-/// Phase implied by an exchange order state.
-fn phase_of(state: &OrderState) -> OrderPhase {
-    match state {
-        OrderState::Filled => OrderPhase::Filled,
-        OrderState::Canceled => OrderPhase::Cancelled,
-        _ => OrderPhase::Live,
-    }
-}
-
-/// Reconciles every non-final journal order with the exchange; returns what changed.
-async fn settle_pass(
-    rest: RestClient,
-    journal: Rc<Journal>,
-    clock: Arc<dyn Clock>,
-    cfg: RouterConfig,
-) -> Result<Vec<OrderEvent>, RouterError> {
-    let mut events = Vec::new();
-    for o in journal.open_orders()? {
-        let now = clock.now_ms();
-        if o.phase == OrderPhase::Intent {
-            // Written but never marked sent: the process stopped before sending.
-            journal.set_phase(&o.client_oid, OrderPhase::Rejected, None, now)?;
-            events.push(OrderEvent {
-                client_oid: o.client_oid,
-                symbol: o.symbol,
-                phase: OrderPhase::Rejected,
-            });
-            continue;
-        }
-        let Ok(oid) = ClientOid::new(o.client_oid.clone()) else {
-            continue;
-        };
-        let found = match rest.settle_order(&o.symbol, &oid).await {
-            Ok(f) => f,
-            Err(e) => {
-                tracing::debug!(client_oid = %o.client_oid, error = %e, "settle query failed; retrying next pass");
-                continue;
-            }
-        };
-        let order_id = found
-            .as_ref()
-            .map(|ex| ex.order_id.clone())
-            .or(o.order_id.clone());
-        let new_phase = match found {
-            Some(ex) => phase_of(&ex.state),
-            None => {
-                let count = journal.bump_not_found(&o.client_oid, now)?;
-                let old_enough = now - o.created_ms >= cfg.not_found_min_age.as_millis() as i64;
-                if count >= cfg.not_found_limit && old_enough {
-                    OrderPhase::Rejected
-                } else {
-                    continue;
-                }
-            }
-        };
-        if new_phase != o.phase {
-            journal.set_phase(&o.client_oid, new_phase, order_id.as_deref(), now)?;
-            tracing::info!(client_oid = %o.client_oid, from = o.phase.as_str(), to = new_phase.as_str(), "order phase");
-            events.push(OrderEvent {
-                client_oid: o.client_oid,
-                symbol: o.symbol,
-                phase: new_phase,
-            });
-        }
-    }
-    Ok(events)
 }

@@ -1,18 +1,22 @@
-//! The RiskManager: turns an `OrderIntent` into `RiskApproved<OrderIntent>` or a refusal with
-//! a reason, against the freshest account snapshot, the trading state and the capital limits.
+//! The RiskManager is the order gate: an intent is checked against the trading state, a fresh
+//! account snapshot, the contract minimums and the capital limits, and — in the same handler,
+//! with no await in between — its margin is reserved in the exposure ledger and a clientOid
+//! minted. The approved order then goes forward to the OrderRouter; the asker (Trader,
+//! CapitalWatch) only learns the outcome. Two concurrent intents therefore cannot both pass.
 //!
-//! "Position size" means margin: margin = notional / leverage, notional = size × price. The
-//! limits: margin per position; total margin in use — open positions plus resting orders that
-//! could open; the number of symbols exposed — positions, opening orders and approved intents
-//! not yet visible in a snapshot; and the contract minimums (an order the limits would force
-//! below `minTradeNum`/`minTradeUSDT` is refused, never rounded up past a limit).
+//! "Position size" means margin: margin = notional / leverage, notional = size × price. What
+//! is exposed is answered by `exposure::Ledger` alone; the router's last check asks the same.
 
-use crate::events::{AccountSnapshot, TradingState, TradingStateChanged};
-use crate::intent::{OrderIntent, RiskApproved};
+use crate::events::{AccountSnapshot, ExposedSymbols, TradingState, TradingStateChanged};
+use crate::exposure::{ExposureLimits, Ledger};
+use crate::intent::{OidMint, OrderIntent, OrderTicket, RiskApproved};
+use crate::journal::OrderPhase;
+use crate::order_router::{OrderEvent, Place, Placed, RouterError};
+use crate::refusal::Refusal;
 use crate::strategy::ContractRules;
 use actix::prelude::*;
 use rust_decimal::Decimal;
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -38,11 +42,12 @@ pub struct RiskLimits {
 
 impl Default for RiskLimits {
     fn default() -> Self {
+        let e = ExposureLimits::default();
         Self {
-            max_position_margin: Decimal::ONE,
-            max_total_margin: Decimal::TEN,
-            max_positions: 3,
-            leverage: 10,
+            max_position_margin: e.max_position_margin,
+            max_total_margin: e.max_total_margin,
+            max_positions: e.max_positions,
+            leverage: e.leverage,
             max_snapshot_age: Duration::from_secs(10),
             max_intents_per_sec: 5,
             market_slippage: Decimal::new(2, 3),
@@ -50,19 +55,40 @@ impl Default for RiskLimits {
     }
 }
 
-/// Why an intent was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("refused: {0}")]
-pub struct Refusal(pub String);
+impl From<&RiskLimits> for ExposureLimits {
+    fn from(l: &RiskLimits) -> Self {
+        ExposureLimits {
+            max_positions: l.max_positions,
+            max_position_margin: l.max_position_margin,
+            max_total_margin: l.max_total_margin,
+            leverage: l.leverage,
+        }
+    }
+}
 
-/// Evaluate an intent; `price` is the reference price the strategy saw.
+/// Submit an intent to the gate; `price` is the reference price the asker saw. On approval
+/// the gate forwards it to the router and answers with the router's outcome.
 #[derive(Debug, Message)]
-#[rtype(result = "Result<RiskApproved<OrderIntent>, Refusal>")]
-pub struct Evaluate {
+#[rtype(result = "Result<Placed, SubmitError>")]
+pub struct Submit {
     /// The intent.
     pub intent: OrderIntent,
     /// Reference price (for market orders): the ask for a buy, the bid for a sell.
     pub price: Decimal,
+}
+
+/// Why a submitted intent did not become an order.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// The gate refused it.
+    #[error("refused: {0}")]
+    Refused(Refusal),
+    /// The router refused or failed it.
+    #[error(transparent)]
+    Router(RouterError),
+    /// The router's mailbox is gone; the order's fate is unknown and stays reserved.
+    #[error("order router unreachable: {0}")]
+    Unreachable(MailboxError),
 }
 
 /// Ask the current trading state.
@@ -70,31 +96,44 @@ pub struct Evaluate {
 #[rtype(result = "TradingState")]
 pub struct GetTradingState;
 
-/// The risk manager actor.
-pub struct RiskManager {
+/// The gate's state and rules, without the actor (unit-testable).
+pub struct Gate {
     limits: RiskLimits,
+    exposure_limits: ExposureLimits,
     rules: HashMap<String, ContractRules>,
     state: TradingState,
     snapshot: Option<AccountSnapshot>,
-    pending_opens: Vec<(String, Decimal, Instant)>,
+    ledger: Ledger,
     recent: VecDeque<Instant>,
 }
 
-impl RiskManager {
-    /// Starts in `state` (Halted until the system says reconciliation completed).
+impl Gate {
+    /// A gate in `state` with no snapshot yet.
     pub fn new(
         limits: RiskLimits,
         rules: HashMap<String, ContractRules>,
         state: TradingState,
     ) -> Self {
         Self {
+            exposure_limits: ExposureLimits::from(&limits),
             limits,
             rules,
             state,
             snapshot: None,
-            pending_opens: Vec::new(),
+            ledger: Ledger::new(),
             recent: VecDeque::new(),
         }
+    }
+
+    /// Takes a new account snapshot.
+    pub fn observe(&mut self, snap: AccountSnapshot) {
+        self.ledger.observe(snap.at);
+        self.snapshot = Some(snap);
+    }
+
+    /// The ledger (read-only).
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
     }
 
     fn throttled(&mut self) -> bool {
@@ -113,27 +152,24 @@ impl RiskManager {
         false
     }
 
-    /// The whole rule set; on approval the intent counts as pending until a snapshot shows it.
-    pub fn check(&mut self, i: &OrderIntent, price: Decimal) -> Result<(), Refusal> {
-        let refuse = |m: String| Err(Refusal(m));
+    /// The whole rule set; returns the margin the order commits (zero for reduce-only).
+    /// Reserving is the caller's next step, with no await in between.
+    pub fn check(&mut self, i: &OrderIntent, price: Decimal) -> Result<Decimal, Refusal> {
         if self.throttled() {
-            return refuse(format!(
-                "throttled: more than {} intents per second",
-                self.limits.max_intents_per_sec
-            ));
+            return Err(Refusal::Throttled {
+                limit: self.limits.max_intents_per_sec,
+            });
         }
         match self.state {
-            TradingState::Halted => return refuse("trading is halted".into()),
-            TradingState::Reducing if !i.reduce_only => {
-                return refuse("trading is reducing: only reduce-only orders".into());
-            }
+            TradingState::Halted => return Err(Refusal::Halted),
+            TradingState::Reducing if !i.reduce_only => return Err(Refusal::Reducing),
             _ => {}
         }
         if i.size <= Decimal::ZERO {
-            return refuse("size must be positive".into());
+            return Err(Refusal::NonPositiveSize);
         }
         if i.reduce_only {
-            return Ok(());
+            return Ok(Decimal::ZERO);
         }
         // A limit order fills at its price or better; a market order at the book, so its
         // margin is estimated with a slippage buffer.
@@ -142,69 +178,89 @@ impl RiskManager {
             .unwrap_or(price * (Decimal::ONE + self.limits.market_slippage));
         if let Some(r) = self.rules.get(&i.symbol) {
             if i.size < r.min_size {
-                return refuse(format!(
-                    "size {} below the contract minimum minTradeNum {}",
-                    i.size, r.min_size
-                ));
+                return Err(Refusal::BelowMinSize {
+                    size: i.size,
+                    min: r.min_size,
+                });
             }
             if i.size * px < r.min_notional {
-                return refuse(format!(
-                    "notional {} below the contract minimum minTradeUSDT {}",
-                    i.size * px,
-                    r.min_notional
-                ));
+                return Err(Refusal::BelowMinNotional {
+                    notional: i.size * px,
+                    min: r.min_notional,
+                });
             }
         }
         if i.stop_loss.is_none() {
-            return refuse("an opening order needs an exchange-side stop-loss".into());
+            return Err(Refusal::NoStopLoss);
         }
         let Some(snap) = &self.snapshot else {
-            return refuse("no account snapshot yet".into());
+            return Err(Refusal::NoSnapshot);
         };
         if snap.at.elapsed() > self.limits.max_snapshot_age {
-            return refuse(format!("account snapshot is {:?} old", snap.at.elapsed()));
+            return Err(Refusal::StaleSnapshot {
+                age: snap.at.elapsed(),
+            });
         }
-        // Approved intents count until a snapshot newer than their approval shows them.
-        self.pending_opens.retain(|(_, _, at)| *at > snap.at);
-        let lev = Decimal::from(self.limits.leverage.max(1));
-        let opening: Vec<_> = snap.open_orders.iter().filter(|o| !o.reduce_only).collect();
-        let mut exposed: BTreeSet<&str> =
-            snap.positions.iter().map(|p| p.symbol.as_str()).collect();
-        exposed.extend(opening.iter().map(|o| o.symbol.as_str()));
-        exposed.extend(self.pending_opens.iter().map(|p| p.0.as_str()));
-        if exposed.contains(i.symbol.as_str()) {
-            return refuse(format!("already exposed in {}", i.symbol));
+        let margin = i.size * px / Decimal::from(self.limits.leverage.max(1));
+        self.ledger
+            .admit(snap, &i.symbol, margin, &self.exposure_limits)?;
+        Ok(margin)
+    }
+
+    /// Reserves an approved opening order in the ledger.
+    pub fn reserve(&mut self, client_oid: &str, symbol: &str, margin: Decimal) {
+        self.ledger
+            .reserve(client_oid, symbol, margin, OrderPhase::Intent);
+    }
+
+    /// Records an order phase learned at `at` (openings only).
+    pub fn record(&mut self, client_oid: &str, symbol: &str, phase: OrderPhase, at: Instant) {
+        let ceiling = self.limits.max_position_margin;
+        self.ledger.record(client_oid, symbol, phase, at, ceiling);
+    }
+
+    /// The symbols exposed now, by the ledger (empty before the first snapshot).
+    pub fn exposed(&self) -> ExposedSymbols {
+        ExposedSymbols(
+            self.snapshot
+                .as_ref()
+                .map(|s| self.ledger.exposure(s, &self.exposure_limits).symbols)
+                .unwrap_or_default(),
+        )
+    }
+}
+
+/// The risk manager actor: the gate, the clientOid mint, and where approved orders go.
+pub struct RiskManager {
+    gate: Gate,
+    oids: OidMint,
+    router: Recipient<Place>,
+    listeners: Vec<Recipient<ExposedSymbols>>,
+}
+
+impl RiskManager {
+    /// A risk manager over `gate` (start it Halted until recovery completed); approved orders
+    /// go to `router`; `start_ms` prefixes the clientOids it mints.
+    pub fn new(gate: Gate, start_ms: i64, router: Recipient<Place>) -> Self {
+        Self {
+            gate,
+            oids: OidMint::new(start_ms),
+            router,
+            listeners: Vec::new(),
         }
-        if exposed.len() >= self.limits.max_positions {
-            return refuse(format!(
-                "{} symbols exposed (positions and opening orders); limit {}",
-                exposed.len(),
-                self.limits.max_positions
-            ));
+    }
+
+    /// Who hears the exposed symbols after every change (the Trader).
+    pub fn with_listener(mut self, l: Recipient<ExposedSymbols>) -> Self {
+        self.listeners.push(l);
+        self
+    }
+
+    fn broadcast(&self) {
+        let msg = self.gate.exposed();
+        for l in &self.listeners {
+            let _ = l.try_send(msg.clone());
         }
-        let margin = i.size * px / lev;
-        if margin > self.limits.max_position_margin {
-            return refuse(format!(
-                "margin {margin} exceeds the per-position limit {}",
-                self.limits.max_position_margin
-            ));
-        }
-        let in_use = snap.positions.iter().map(|p| p.margin).sum::<Decimal>()
-            + opening
-                .iter()
-                .map(|o| o.remaining * o.price.unwrap_or(px) / lev)
-                .sum::<Decimal>()
-            + self.pending_opens.iter().map(|p| p.1).sum::<Decimal>();
-        if in_use + margin > self.limits.max_total_margin {
-            return refuse(format!(
-                "total margin {} would exceed {}",
-                in_use + margin,
-                self.limits.max_total_margin
-            ));
-        }
-        self.pending_opens
-            .push((i.symbol.clone(), margin, Instant::now()));
-        Ok(())
     }
 }
 
@@ -212,16 +268,60 @@ impl Actor for RiskManager {
     type Context = Context<Self>;
 }
 
-impl Handler<Evaluate> for RiskManager {
-    type Result = Result<RiskApproved<OrderIntent>, Refusal>;
-    fn handle(&mut self, m: Evaluate, _: &mut Self::Context) -> Self::Result {
-        match self.check(&m.intent, m.price) {
-            Ok(()) => Ok(RiskApproved::approve(m.intent)),
+impl Handler<Submit> for RiskManager {
+    type Result = ResponseActFuture<Self, Result<Placed, SubmitError>>;
+    fn handle(&mut self, m: Submit, _: &mut Self::Context) -> Self::Result {
+        let margin = match self.gate.check(&m.intent, m.price) {
+            Ok(margin) => margin,
             Err(r) => {
-                metrics::counter!("viper_risk_refusals_total").increment(1);
-                tracing::info!(actor = "risk_manager", symbol = %m.intent.symbol, reason = %r.0, "intent refused");
-                Err(r)
+                metrics::counter!("viper_risk_refusals_total", "reason" => r.reason()).increment(1);
+                tracing::info!(actor = "risk_manager", symbol = %m.intent.symbol, reason = r.reason(), detail = %r, "intent refused");
+                return Box::pin(fut::ready(Err(SubmitError::Refused(r))));
             }
+        };
+        // Check and reservation in one handler: the next intent already sees this one.
+        let oid = self.oids.next_oid();
+        let (symbol, opening) = (m.intent.symbol.clone(), !m.intent.reduce_only);
+        if opening {
+            self.gate.reserve(&oid, &symbol, margin);
+            self.broadcast();
+        }
+        let ticket = OrderTicket {
+            intent: m.intent,
+            client_oid: oid.clone(),
+            margin,
+        };
+        let router = self.router.clone();
+        let send = async move { router.send(Place(RiskApproved::approve(ticket))).await };
+        Box::pin(send.into_actor(self).map(move |res, act, _| {
+            if opening {
+                let now = Instant::now();
+                match &res {
+                    Ok(Ok(p)) => act.gate.record(&oid, &symbol, p.phase, now),
+                    Ok(Err(RouterError::Rejected(_))) => {
+                        act.gate.record(&oid, &symbol, OrderPhase::Rejected, now)
+                    }
+                    // Refused before sending: nothing reached the exchange.
+                    Ok(Err(_)) => act.gate.ledger.forget(&oid),
+                    // Fate unknown: it stays reserved.
+                    Err(_) => {}
+                }
+                act.broadcast();
+            }
+            match res {
+                Ok(r) => r.map_err(SubmitError::Router),
+                Err(e) => Err(SubmitError::Unreachable(e)),
+            }
+        }))
+    }
+}
+
+impl Handler<OrderEvent> for RiskManager {
+    type Result = ();
+    fn handle(&mut self, e: OrderEvent, _: &mut Self::Context) {
+        if !e.reduce_only {
+            self.gate.record(&e.client_oid, &e.symbol, e.phase, e.at);
+            self.broadcast();
         }
     }
 }
@@ -229,18 +329,19 @@ impl Handler<Evaluate> for RiskManager {
 impl Handler<AccountSnapshot> for RiskManager {
     type Result = ();
     fn handle(&mut self, m: AccountSnapshot, _: &mut Self::Context) {
-        self.snapshot = Some(m);
+        self.gate.observe(m);
+        self.broadcast();
     }
 }
 
 impl Handler<TradingStateChanged> for RiskManager {
     type Result = ();
     fn handle(&mut self, m: TradingStateChanged, _: &mut Self::Context) {
-        if m.state != self.state {
-            tracing::warn!(actor = "risk_manager", from = self.state.as_str(), to = m.state.as_str(), reason = %m.reason, "trading state");
+        if m.state != self.gate.state {
+            tracing::warn!(actor = "risk_manager", from = self.gate.state.as_str(), to = m.state.as_str(), reason = %m.reason, "trading state");
             metrics::counter!("viper_trading_state_transitions_total", "to" => m.state.as_str())
                 .increment(1);
-            self.state = m.state;
+            self.gate.state = m.state;
         }
     }
 }
@@ -248,196 +349,10 @@ impl Handler<TradingStateChanged> for RiskManager {
 impl Handler<GetTradingState> for RiskManager {
     type Result = MessageResult<GetTradingState>;
     fn handle(&mut self, _: GetTradingState, _: &mut Self::Context) -> Self::Result {
-        MessageResult(self.state)
+        MessageResult(self.gate.state)
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::events::{OpenOrderView, PositionView};
-    use crate::intent::Direction;
-    use rust_decimal_macros::dec;
-
-    fn rm(state: TradingState) -> RiskManager {
-        let rules = HashMap::from([(
-            "BTCUSDT".to_string(),
-            ContractRules {
-                tick: dec!(0.1),
-                size_step: dec!(0.0001),
-                min_size: dec!(0.0001),
-                min_notional: dec!(5),
-            },
-        )]);
-        let limits = RiskLimits {
-            max_intents_per_sec: 1000,
-            ..RiskLimits::default()
-        };
-        RiskManager::new(limits, rules, state)
-    }
-
-    fn snap(
-        positions: Vec<(&str, Decimal)>,
-        orders: Vec<(&str, Decimal, Decimal)>,
-    ) -> AccountSnapshot {
-        AccountSnapshot {
-            equity: dec!(100),
-            available: dec!(90),
-            positions: positions
-                .into_iter()
-                .map(|(s, m)| PositionView {
-                    symbol: s.into(),
-                    long: true,
-                    size: dec!(1),
-                    entry: dec!(1),
-                    margin: m,
-                    leverage: dec!(10),
-                    stop_loss: Some(dec!(0.9)),
-                    take_profit: None,
-                })
-                .collect(),
-            open_orders: orders
-                .into_iter()
-                .map(|(s, rem, px)| OpenOrderView {
-                    symbol: s.into(),
-                    client_oid: None,
-                    order_id: "1".into(),
-                    remaining: rem,
-                    price: Some(px),
-                    reduce_only: false,
-                })
-                .collect(),
-            tpsl_plans: vec![],
-            at: Instant::now(),
-        }
-    }
-
-    fn intent(symbol: &str, size: Decimal) -> OrderIntent {
-        OrderIntent {
-            symbol: symbol.into(),
-            direction: Direction::Buy,
-            size,
-            limit_price: None,
-            reduce_only: false,
-            take_profit: None,
-            stop_loss: Some(dec!(1)),
-            reason: "t".into(),
-        }
-    }
-
-    fn limit(symbol: &str, size: Decimal, price: Decimal) -> OrderIntent {
-        OrderIntent {
-            limit_price: Some(price),
-            ..intent(symbol, size)
-        }
-    }
-
-    #[test]
-    fn per_position_margin_at_under_and_over_the_limit() {
-        // 1 USDT at 10x = 10 USDT of notional: a limit at 100 → 0.1 is exactly at the limit.
-        for (size, ok) in [(dec!(0.1), true), (dec!(0.099), true), (dec!(0.101), false)] {
-            let mut r = rm(TradingState::Active);
-            r.snapshot = Some(snap(vec![], vec![]));
-            let res = r.check(&limit("ETHUSDT", size, dec!(100)), dec!(100));
-            assert_eq!(res.is_ok(), ok, "size {size}: {res:?}");
-        }
-        // A market order at the limit is refused: it fills at the book, not at the reference.
-        let mut r = rm(TradingState::Active);
-        r.snapshot = Some(snap(vec![], vec![]));
-        assert!(r.check(&intent("ETHUSDT", dec!(0.1)), dec!(100)).is_err());
-        assert!(r.check(&intent("XRPUSDT", dec!(0.099)), dec!(100)).is_ok());
-    }
-
-    #[test]
-    fn total_margin_counts_positions_and_resting_opening_orders() {
-        let mut r = rm(TradingState::Active);
-        r.limits.max_positions = 10;
-        // 8.5 in positions + a resting order of 0.5 → 9; one more at 1.0 → exactly 10: allowed.
-        r.snapshot = Some(snap(
-            vec![("A", dec!(8.5))],
-            vec![("B", dec!(0.05), dec!(100))],
-        ));
-        assert!(
-            r.check(&limit("ETHUSDT", dec!(0.1), dec!(100)), dec!(100))
-                .is_ok()
-        );
-        // The approved intent now counts: anything more is over 10.
-        let refused = r
-            .check(&limit("SOLUSDT", dec!(0.001), dec!(100)), dec!(100))
-            .unwrap_err();
-        assert!(refused.0.contains("total margin"), "{refused}");
-    }
-
-    #[test]
-    fn positions_count_opening_orders_and_pending_intents() {
-        let mut r = rm(TradingState::Active);
-        r.snapshot = Some(snap(
-            vec![("A", dec!(0.1))],
-            vec![("B", dec!(0.001), dec!(100))],
-        ));
-        assert!(
-            r.check(&intent("C", dec!(0.01)), dec!(100)).is_ok(),
-            "third"
-        );
-        let refused = r.check(&intent("D", dec!(0.01)), dec!(100)).unwrap_err();
-        assert!(refused.0.contains("limit 3"), "{refused}");
-        assert!(
-            r.check(&intent("A", dec!(0.01)), dec!(100))
-                .unwrap_err()
-                .0
-                .contains("already exposed")
-        );
-    }
-
-    #[test]
-    fn minimums_states_stops_and_floods() {
-        let mut r = rm(TradingState::Active);
-        r.snapshot = Some(snap(vec![], vec![]));
-        assert!(
-            r.check(&intent("BTCUSDT", dec!(0.00005)), dec!(65000))
-                .unwrap_err()
-                .0
-                .contains("minTradeNum")
-        );
-        assert!(
-            r.check(&intent("BTCUSDT", dec!(0.0001)), dec!(40000))
-                .unwrap_err()
-                .0
-                .contains("minTradeUSDT")
-        );
-        let mut no_stop = intent("BTCUSDT", dec!(0.0001));
-        no_stop.stop_loss = None;
-        assert!(
-            r.check(&no_stop, dec!(65000))
-                .unwrap_err()
-                .0
-                .contains("stop-loss")
-        );
-        let mut h = rm(TradingState::Halted);
-        h.snapshot = Some(snap(vec![], vec![]));
-        assert!(
-            h.check(&intent("BTCUSDT", dec!(0.0001)), dec!(65000))
-                .is_err()
-        );
-        let mut red = rm(TradingState::Reducing);
-        red.snapshot = Some(snap(vec![], vec![]));
-        let mut reduce = intent("BTCUSDT", dec!(0.0001));
-        reduce.reduce_only = true;
-        assert!(red.check(&reduce, dec!(65000)).is_ok());
-        assert!(
-            red.check(&intent("BTCUSDT", dec!(0.0001)), dec!(65000))
-                .is_err()
-        );
-        let mut f = rm(TradingState::Active);
-        f.limits.max_intents_per_sec = 3;
-        f.snapshot = Some(snap(vec![], vec![]));
-        let results: Vec<bool> = (0..5)
-            .map(|_| f.check(&reduce, dec!(65000)).is_ok())
-            .collect();
-        assert_eq!(
-            results,
-            vec![true, true, true, false, false],
-            "a flood is refused, not queued"
-        );
-    }
-}
+#[path = "risk_manager_tests.rs"]
+mod tests;

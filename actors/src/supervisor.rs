@@ -86,6 +86,13 @@ impl<A: Actor<Context = Context<A>>> Watchdog<A> {
     }
 }
 
+impl<A: Actor<Context = Context<A>>> Watchdog<A> {
+    /// The watched actor's current address (a new one after each restart).
+    pub fn current(&self) -> &Addr<A> {
+        &self.addr
+    }
+}
+
 /// The current address of the watched actor.
 #[derive(Message)]
 #[rtype(result = "Addr<A>")]
@@ -146,6 +153,74 @@ impl<A: Actor<Context = Context<A>>> Watchdog<A> {
             }
         });
     }
+}
+
+/// What a failure of an actor leads to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnFailure {
+    /// Its watchdog rebuilds it in-process after backoff with jitter; a new instance re-reads
+    /// everything. Five crashes in five minutes escalate: `Restarted { escalated }` halts
+    /// trading (CapitalWatch, not latched) and degrades health.
+    Restart,
+    /// Crash-only: trading halts and the process exits non-zero, so its service manager
+    /// restarts it and start-up recovers from the journal and the exchange.
+    EndProcess,
+}
+
+/// One row of the supervision table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Supervision {
+    /// Actor name (logs, metrics, `Restarted`).
+    pub actor: &'static str,
+    /// What its failure leads to.
+    pub on_failure: OnFailure,
+}
+
+/// The supervision table: every long-lived actor of the bot and what its stop or panic leads
+/// to (docs/architecture.md shows the same table). Actors holding order or capital state end
+/// the process — patching them up in place could lose an order's fate; actors that only read
+/// and re-read (feeds, sync, the stop-loss guard) restart in-process.
+pub const SUPERVISION: &[Supervision] = &[
+    Supervision {
+        actor: "market_feed",
+        on_failure: OnFailure::Restart,
+    },
+    Supervision {
+        actor: "account_sync",
+        on_failure: OnFailure::Restart,
+    },
+    Supervision {
+        actor: "stop_loss_guard",
+        on_failure: OnFailure::Restart,
+    },
+    Supervision {
+        actor: "risk_manager",
+        on_failure: OnFailure::EndProcess,
+    },
+    Supervision {
+        actor: "order_router",
+        on_failure: OnFailure::EndProcess,
+    },
+    Supervision {
+        actor: "capital_watch",
+        on_failure: OnFailure::EndProcess,
+    },
+    Supervision {
+        actor: "trader",
+        on_failure: OnFailure::EndProcess,
+    },
+    Supervision {
+        actor: "health_monitor",
+        on_failure: OnFailure::EndProcess,
+    },
+];
+
+/// The table's policy for `actor` (an actor missing from the table ends the process).
+pub fn on_failure(actor: &str) -> OnFailure {
+    SUPERVISION
+        .iter()
+        .find(|s| s.actor == actor)
+        .map_or(OnFailure::EndProcess, |s| s.on_failure)
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
-//! The Trader hosts a strategy: fresh market ticks in, intents through the RiskManager, the
-//! approved ones to the OrderRouter. Stale ticks are never traded on.
+//! The Trader hosts a strategy: fresh market ticks in, intents to the order gate (the
+//! RiskManager), which sends the approved ones on to the OrderRouter; the Trader only hears
+//! the outcome. Stale ticks are never traded on.
 
-use crate::events::{AccountSnapshot, MarketTick};
-use crate::order_router::{OrderRouter, Place};
-use crate::risk_manager::{Evaluate, RiskManager};
+use crate::events::{ExposedSymbols, MarketTick};
+use crate::risk_manager::{Submit, SubmitError};
 use crate::strategy::{ContractRules, Strategy, StrategyView};
 use actix::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -32,8 +32,7 @@ pub struct GetTraderStats;
 /// The trader actor.
 pub struct Trader {
     strategy: Box<dyn Strategy>,
-    risk: Addr<RiskManager>,
-    router: Addr<OrderRouter>,
+    gate: Recipient<Submit>,
     rules: HashMap<String, ContractRules>,
     exposed: HashSet<String>,
     in_flight: HashSet<String>,
@@ -42,18 +41,16 @@ pub struct Trader {
 }
 
 impl Trader {
-    /// New trader.
+    /// New trader; intents go to `gate`.
     pub fn new(
         strategy: Box<dyn Strategy>,
-        risk: Addr<RiskManager>,
-        router: Addr<OrderRouter>,
+        gate: Recipient<Submit>,
         rules: HashMap<String, ContractRules>,
         max_tick_age: Duration,
     ) -> Self {
         Self {
             strategy,
-            risk,
-            router,
+            gate,
             rules,
             exposed: HashSet::new(),
             in_flight: HashSet::new(),
@@ -67,15 +64,11 @@ impl Actor for Trader {
     type Context = Context<Self>;
 }
 
-impl Handler<AccountSnapshot> for Trader {
+/// The exposure ledger's symbols, as the gate publishes them.
+impl Handler<ExposedSymbols> for Trader {
     type Result = ();
-    fn handle(&mut self, m: AccountSnapshot, _: &mut Self::Context) {
-        self.exposed = m
-            .positions
-            .iter()
-            .map(|p| p.symbol.clone())
-            .chain(m.open_orders.iter().map(|o| o.symbol.clone()))
-            .collect();
+    fn handle(&mut self, m: ExposedSymbols, _: &mut Self::Context) {
+        self.exposed = m.0.into_iter().collect();
     }
 }
 
@@ -102,32 +95,25 @@ impl Handler<MarketTick> for Trader {
         };
         self.stats.intents += 1;
         self.in_flight.insert(tick.symbol.clone());
-        let (risk, router, symbol) = (self.risk.clone(), self.router.clone(), tick.symbol.clone());
+        let (gate, symbol) = (self.gate.clone(), tick.symbol.clone());
         let job = async move {
             // The reference is the side of the book a market order takes.
             let price = match intent.direction {
                 crate::intent::Direction::Buy => tick.ask.unwrap_or(tick.last),
                 crate::intent::Direction::Sell => tick.bid.unwrap_or(tick.last),
             };
-            let approved = match risk.send(Evaluate { intent, price }).await {
-                Ok(Ok(a)) => a,
-                Ok(Err(_)) => return Outcome::Refused,
-                Err(e) => {
-                    tracing::error!(actor = "trader", error = %e, "risk manager unreachable");
-                    return Outcome::Failed;
-                }
-            };
-            match router.send(Place(approved)).await {
+            match gate.send(Submit { intent, price }).await {
                 Ok(Ok(p)) => {
                     tracing::info!(actor = "trader", client_oid = %p.client_oid, phase = p.phase.as_str(), "order sent");
                     Outcome::Placed
                 }
+                Ok(Err(SubmitError::Refused(_))) => Outcome::Refused,
                 Ok(Err(e)) => {
                     tracing::warn!(actor = "trader", error = %e, "order not placed");
                     Outcome::Failed
                 }
                 Err(e) => {
-                    tracing::error!(actor = "trader", error = %e, "order router unreachable");
+                    tracing::error!(actor = "trader", error = %e, "order gate unreachable");
                     Outcome::Failed
                 }
             }
@@ -136,11 +122,7 @@ impl Handler<MarketTick> for Trader {
             act.in_flight.remove(&symbol);
             match out {
                 Outcome::Refused => act.stats.refused += 1,
-                Outcome::Placed => {
-                    act.stats.placed += 1;
-                    // Exposed until a snapshot says otherwise.
-                    act.exposed.insert(symbol);
-                }
+                Outcome::Placed => act.stats.placed += 1,
                 Outcome::Failed => act.stats.failed += 1,
             }
         }));

@@ -1,0 +1,208 @@
+use super::*;
+use crate::events::{OpenOrderView, PositionView};
+use crate::intent::Direction;
+use rust_decimal_macros::dec;
+
+fn gate(state: TradingState) -> Gate {
+    let rules = HashMap::from([(
+        "BTCUSDT".to_string(),
+        ContractRules {
+            tick: dec!(0.1),
+            size_step: dec!(0.0001),
+            min_size: dec!(0.0001),
+            min_notional: dec!(5),
+        },
+    )]);
+    let limits = RiskLimits {
+        max_intents_per_sec: 1000,
+        ..RiskLimits::default()
+    };
+    Gate::new(limits, rules, state)
+}
+
+fn snap(positions: Vec<(&str, Decimal)>, orders: Vec<(&str, Decimal, Decimal)>) -> AccountSnapshot {
+    AccountSnapshot {
+        equity: dec!(100),
+        available: dec!(90),
+        positions: positions
+            .into_iter()
+            .map(|(s, m)| PositionView {
+                symbol: s.into(),
+                long: true,
+                size: dec!(1),
+                entry: dec!(1),
+                margin: m,
+                leverage: dec!(10),
+                stop_loss: Some(dec!(0.9)),
+                take_profit: None,
+            })
+            .collect(),
+        open_orders: orders
+            .into_iter()
+            .map(|(s, rem, px)| OpenOrderView {
+                symbol: s.into(),
+                client_oid: None,
+                order_id: "1".into(),
+                remaining: rem,
+                price: Some(px),
+                reduce_only: false,
+            })
+            .collect(),
+        tpsl_plans: vec![],
+        at: Instant::now(),
+    }
+}
+
+fn intent(symbol: &str, size: Decimal) -> OrderIntent {
+    OrderIntent {
+        symbol: symbol.into(),
+        direction: Direction::Buy,
+        size,
+        limit_price: None,
+        reduce_only: false,
+        take_profit: None,
+        stop_loss: Some(dec!(1)),
+        reason: "t".into(),
+    }
+}
+
+fn limit(symbol: &str, size: Decimal, price: Decimal) -> OrderIntent {
+    OrderIntent {
+        limit_price: Some(price),
+        ..intent(symbol, size)
+    }
+}
+
+/// Check, and reserve on approval, as the actor does.
+fn pass(g: &mut Gate, i: &OrderIntent, price: Decimal, oid: &str) -> Result<Decimal, Refusal> {
+    let m = g.check(i, price)?;
+    g.reserve(oid, &i.symbol, m);
+    Ok(m)
+}
+
+#[test]
+fn per_position_margin_at_under_and_over_the_limit() {
+    // 1 USDT at 10x = 10 USDT of notional: a limit at 100 → 0.1 is exactly at the limit.
+    for (size, ok) in [(dec!(0.1), true), (dec!(0.099), true), (dec!(0.101), false)] {
+        let mut g = gate(TradingState::Active);
+        g.observe(snap(vec![], vec![]));
+        let res = g.check(&limit("ETHUSDT", size, dec!(100)), dec!(100));
+        assert_eq!(res.is_ok(), ok, "size {size}: {res:?}");
+    }
+    // A market order at the limit is refused: it fills at the book, not at the reference.
+    let mut g = gate(TradingState::Active);
+    g.observe(snap(vec![], vec![]));
+    assert!(matches!(
+        g.check(&intent("ETHUSDT", dec!(0.1)), dec!(100)),
+        Err(Refusal::PositionMargin { .. })
+    ));
+    assert!(g.check(&intent("XRPUSDT", dec!(0.099)), dec!(100)).is_ok());
+}
+
+#[test]
+fn total_margin_counts_positions_resting_orders_and_reservations() {
+    let mut g = gate(TradingState::Active);
+    g.limits.max_positions = 10;
+    g.exposure_limits.max_positions = 10;
+    // 8.5 in positions + a resting order of 0.5 → 9; one more at 1.0 → exactly 10: allowed.
+    g.observe(snap(
+        vec![("A", dec!(8.5))],
+        vec![("B", dec!(0.05), dec!(100))],
+    ));
+    assert_eq!(
+        pass(
+            &mut g,
+            &limit("ETHUSDT", dec!(0.1), dec!(100)),
+            dec!(100),
+            "o1"
+        ),
+        Ok(dec!(1))
+    );
+    // The reservation now counts: anything more is over 10.
+    assert!(matches!(
+        g.check(&limit("SOLUSDT", dec!(0.001), dec!(100)), dec!(100)),
+        Err(Refusal::TotalMargin { .. })
+    ));
+}
+
+#[test]
+fn positions_count_opening_orders_and_reservations() {
+    let mut g = gate(TradingState::Active);
+    g.observe(snap(
+        vec![("A", dec!(0.1))],
+        vec![("B", dec!(0.001), dec!(100))],
+    ));
+    assert!(
+        pass(&mut g, &intent("C", dec!(0.01)), dec!(100), "o1").is_ok(),
+        "third"
+    );
+    assert_eq!(
+        g.check(&intent("D", dec!(0.01)), dec!(100)),
+        Err(Refusal::TooManyPositions {
+            exposed: 3,
+            limit: 3
+        })
+    );
+    assert_eq!(
+        g.check(&intent("A", dec!(0.01)), dec!(100)),
+        Err(Refusal::AlreadyExposed { symbol: "A".into() })
+    );
+    // A newer snapshot does not drop a reservation the exchange has not confirmed.
+    g.observe(snap(
+        vec![("A", dec!(0.1))],
+        vec![("B", dec!(0.001), dec!(100))],
+    ));
+    assert!(g.exposed().0.contains("C"));
+}
+
+#[test]
+fn minimums_states_stops_and_floods() {
+    let mut g = gate(TradingState::Active);
+    g.observe(snap(vec![], vec![]));
+    assert_eq!(
+        g.check(&intent("BTCUSDT", dec!(0.00005)), dec!(65000))
+            .unwrap_err()
+            .reason(),
+        "below_min_size"
+    );
+    assert_eq!(
+        g.check(&intent("BTCUSDT", dec!(0.0001)), dec!(40000))
+            .unwrap_err()
+            .reason(),
+        "below_min_notional"
+    );
+    let mut no_stop = intent("BTCUSDT", dec!(0.0001));
+    no_stop.stop_loss = None;
+    assert_eq!(g.check(&no_stop, dec!(65000)), Err(Refusal::NoStopLoss));
+    let mut h = gate(TradingState::Halted);
+    h.observe(snap(vec![], vec![]));
+    assert_eq!(
+        h.check(&intent("BTCUSDT", dec!(0.0001)), dec!(65000)),
+        Err(Refusal::Halted)
+    );
+    let mut red = gate(TradingState::Reducing);
+    red.observe(snap(vec![], vec![]));
+    let mut reduce = intent("BTCUSDT", dec!(0.0001));
+    reduce.reduce_only = true;
+    assert_eq!(red.check(&reduce, dec!(65000)), Ok(Decimal::ZERO));
+    assert_eq!(
+        red.check(&intent("BTCUSDT", dec!(0.0001)), dec!(65000)),
+        Err(Refusal::Reducing)
+    );
+    let mut f = gate(TradingState::Active);
+    f.limits.max_intents_per_sec = 3;
+    f.observe(snap(vec![], vec![]));
+    let results: Vec<bool> = (0..5)
+        .map(|_| f.check(&reduce, dec!(65000)).is_ok())
+        .collect();
+    assert_eq!(
+        results,
+        vec![true, true, true, false, false],
+        "a flood is refused, not queued"
+    );
+    let mut none = gate(TradingState::Active);
+    assert_eq!(
+        none.check(&intent("BTCUSDT", dec!(0.0001)), dec!(65000)),
+        Err(Refusal::NoSnapshot)
+    );
+}
