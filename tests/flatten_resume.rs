@@ -47,6 +47,9 @@ async fn killed_between_the_latch_and_the_close_the_restart_finishes_the_flatten
     let mut cfg = bot_config(&data);
     cfg.risk.max_position_margin = dec("20");
     cfg.risk.max_total_margin = dec("40");
+    // Beyond the ceilings: the binary refuses them without their explicit overrides.
+    cfg.overrides.max_position_margin = true;
+    cfg.overrides.max_total_margin = true;
     cfg.risk.leverage = 5;
     cfg.strategy.stop_loss_pct = dec("10");
     cfg.intervals.account_poll_ms = 200;
