@@ -112,6 +112,9 @@ enum Command {
         /// Market-time speed factor (overrides the config).
         #[arg(long)]
         speed: Option<f64>,
+        /// Fault plan (TOML, `[[faults]]` tables) installed at start.
+        #[arg(long)]
+        faults: Option<PathBuf>,
     },
 }
 
@@ -150,7 +153,8 @@ fn dispatch(command: Command) -> anyhow::Result<bool> {
             config,
             seed,
             speed,
-        } => run_sim(listen, config, seed, speed).map(|()| true),
+            faults,
+        } => run_sim(listen, config, seed, speed, faults).map(|()| true),
         Command::Check {
             config,
             exchange_url,
@@ -282,7 +286,12 @@ fn run_sim(
     config: Option<PathBuf>,
     seed: Option<u64>,
     speed: Option<f64>,
+    faults: Option<PathBuf>,
 ) -> anyhow::Result<()> {
+    let plan = faults
+        .as_deref()
+        .map(viper_sim::faults::FaultPlan::load)
+        .transpose()?;
     if !listen.ip().is_loopback() {
         tracing::warn!(%listen, "the simulator is listening beyond loopback");
     }
@@ -297,6 +306,11 @@ fn run_sim(
         let sim = viper_sim::start(cfg, listen)
             .await
             .context("starting the simulator")?;
+        if let Some(plan) = plan {
+            let n = plan.faults.len();
+            viper_sim::install_faults(&sim, plan).map_err(anyhow::Error::msg)?;
+            println!("  fault plan:    {n} rules");
+        }
         println!("viper sim listening");
         println!("  REST:          {}", sim.rest_url);
         println!("  WS public:     {}", sim.ws_public_url);

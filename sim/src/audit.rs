@@ -35,6 +35,8 @@ pub struct PositionLife {
     pub take_profit: Vec<Period>,
     /// Liquidated at this mark price.
     pub liquidated_at: Option<Decimal>,
+    /// clientOids of the orders whose fills opened or increased it, in order.
+    pub opened_by: Vec<String>,
 }
 
 impl PositionLife {
@@ -84,6 +86,22 @@ pub struct Exposure {
     pub min_equity: Option<Decimal>,
 }
 
+/// One change of an account's exposure: the timeline from which limit breaches and their
+/// durations are read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExposurePoint {
+    /// Time, ms.
+    pub ts: i64,
+    /// Account.
+    pub uid: u64,
+    /// Open positions.
+    pub positions: usize,
+    /// Largest margin of one position.
+    pub max_position_margin: Decimal,
+    /// Margin of positions plus resting opening orders.
+    pub total_margin: Decimal,
+}
+
 /// A request the exchange refused.
 #[derive(Debug, Clone, Serialize)]
 pub struct Refusal {
@@ -97,6 +115,8 @@ pub struct Refusal {
     pub code: String,
     /// Message.
     pub msg: String,
+    /// Answered by an injected fault, not by the exchange's own rules.
+    pub injected: bool,
 }
 
 /// One emergency: equity fell below the audit floor; when did orders and positions go?
@@ -131,9 +151,12 @@ pub struct Audit {
     pub exposure: BTreeMap<u64, Exposure>,
     /// Refused requests (newest last, bounded).
     pub refusals: Vec<Refusal>,
+    /// Exposure changes, oldest first (bounded).
+    pub exposure_timeline: Vec<ExposurePoint>,
 }
 
 const MAX_REFUSALS: usize = 10_000;
+const MAX_TIMELINE: usize = 200_000;
 
 impl Audit {
     /// An empty audit with an emergency equity floor.
@@ -166,6 +189,7 @@ impl Audit {
             stop_loss: Vec::new(),
             take_profit: Vec::new(),
             liquidated_at: None,
+            opened_by: Vec::new(),
         });
     }
 
@@ -179,6 +203,15 @@ impl Audit {
         }
         self.open_lives
             .remove(&(uid, symbol.to_string(), hold.as_str()));
+    }
+
+    /// An order's fill opened or increased the position.
+    pub fn opening_fill(&mut self, uid: u64, symbol: &str, hold: Hold, client_oid: &str) {
+        if let Some(l) = self.open_life(uid, symbol, hold)
+            && !l.opened_by.iter().any(|c| c == client_oid)
+        {
+            l.opened_by.push(client_oid.to_string());
+        }
     }
 
     /// A position was liquidated at `mark`.
@@ -219,8 +252,25 @@ impl Audit {
         count: usize,
         lev: u32,
         equity: Decimal,
-        _now: i64,
+        now: i64,
     ) {
+        let point = ExposurePoint {
+            ts: now,
+            uid,
+            positions: count,
+            max_position_margin: per_pos,
+            total_margin: total,
+        };
+        let last = self.exposure_timeline.iter().rev().find(|p| p.uid == uid);
+        let changed = last.is_none_or(|l| {
+            (l.positions, l.max_position_margin, l.total_margin) != (count, per_pos, total)
+        });
+        if changed {
+            if self.exposure_timeline.len() >= MAX_TIMELINE {
+                self.exposure_timeline.remove(0);
+            }
+            self.exposure_timeline.push(point);
+        }
         let e = self.exposure.entry(uid).or_default();
         e.max_position_margin = e.max_position_margin.max(per_pos);
         e.max_total_margin = e.max_total_margin.max(total);

@@ -35,6 +35,7 @@ pub async fn handle(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared
             ("GET", "/state") => Ok(state(&shared)),
             ("POST", "/price") => price(&shared, &body),
             ("POST", "/step") => step(&shared, &body),
+            ("POST", "/balance") => balance(&shared, &body),
             ("GET", "/faults") => Ok(json!({ "faults": lock(&shared.faults).list() })),
             ("POST", "/faults") => faults(&shared, &body),
             ("DELETE", "/faults") => {
@@ -95,7 +96,7 @@ fn audit(shared: &Shared) -> Value {
             json!({ "uid": o.uid, "orderId": o.id.to_string(), "clientOid": o.client_oid, "symbol": o.symbol,
                 "side": o.side.as_str(), "tradeSide": o.trade_side(), "orderType": o.order_type.as_str(),
                 "size": fmt(o.size), "filled": fmt(o.filled), "state": o.state.as_str(),
-                "source": o.source, "cTime": o.c_time })
+                "source": o.source, "reduceOnly": o.reduces_only(), "cTime": o.c_time, "uTime": o.u_time })
         })
         .collect();
     json!({
@@ -105,6 +106,12 @@ fn audit(shared: &Shared) -> Value {
         "exposure": e.audit.exposure,
         "emergencies": e.audit.emergencies,
         "refusals": e.audit.refusals,
+        "exposure_timeline": e.audit.exposure_timeline,
+        "feeds": &*lock(&shared.feeds),
+        "feed_fresh_ms": crate::feeds::FRESH_MS,
+        "ws_opened": { "public": shared.ws_opened[0].load(Ordering::SeqCst),
+            "private": shared.ws_opened[1].load(Ordering::SeqCst) },
+        "now": shared.now(),
     })
 }
 
@@ -175,6 +182,38 @@ fn price(shared: &Shared, body: &[u8]) -> Result<Value, Bad> {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct BalanceReq {
+    #[serde(default)]
+    uid: Option<u64>,
+    balance: Decimal,
+}
+
+/// Sets an account's wallet balance (an operator's deposit or withdrawal), so a test can bring
+/// equity near a floor or restore it after an emergency.
+fn balance(shared: &Shared, body: &[u8]) -> Result<Value, Bad> {
+    let req: BalanceReq = parse(body)?;
+    if req.balance < Decimal::ZERO {
+        return Err(bad("balance: must not be negative"));
+    }
+    let mut e = lock(&shared.engine);
+    let uid = match req.uid {
+        Some(u) => u,
+        None if e.accounts.len() == 1 => {
+            *e.accounts.keys().next().ok_or_else(|| bad("no account"))?
+        }
+        None => return Err(bad("uid: required when there is more than one account")),
+    };
+    let Some(a) = e.accounts.get_mut(&uid) else {
+        return Err(bad(format!("uid: no account {uid}")));
+    };
+    a.balance = req.balance;
+    e.events.push(crate::engine::Event::Account(uid));
+    shared.publish(&mut e);
+    Ok(json!({ "uid": uid, "balance": fmt(req.balance), "equity": fmt(e.equity(uid)) }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct StepReq {
     steps: u64,
 }
@@ -197,7 +236,7 @@ struct FaultsReq {
 fn faults(shared: &Shared, body: &[u8]) -> Result<Value, Bad> {
     let req: FaultsReq = parse(body)?;
     let mut f = lock(&shared.faults);
-    f.add(req.faults).map_err(bad)?;
+    f.add(req.faults, shared.now()).map_err(bad)?;
     Ok(json!({ "faults": f.list() }))
 }
 

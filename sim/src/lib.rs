@@ -8,6 +8,7 @@ mod control;
 pub mod engine;
 pub mod error;
 pub mod faults;
+pub mod feeds;
 pub mod market;
 pub mod num;
 pub mod rest;
@@ -16,4 +17,4 @@ pub mod state;
 pub mod ws;
 
 pub use config::{DEFAULT_API_KEY, DEFAULT_API_SECRET, DEFAULT_PASSPHRASE, DEFAULT_UID, SimConfig};
-pub use server::{SimHandle, start};
+pub use server::{SimHandle, install_faults, start};

@@ -24,6 +24,7 @@ pub struct SimHandle {
     pub ws_private_url: String,
     server: ServerHandle,
     ticker: Option<actix_rt::task::JoinHandle<()>>,
+    scheduler: actix_rt::task::JoinHandle<()>,
     shared: Arc<Shared>,
 }
 
@@ -33,6 +34,7 @@ impl SimHandle {
         if let Some(t) = &self.ticker {
             t.abort();
         }
+        self.scheduler.abort();
         self.server.stop(true).await;
     }
 
@@ -41,6 +43,12 @@ impl SimHandle {
     pub fn shared(&self) -> &Arc<Shared> {
         &self.shared
     }
+}
+
+/// Installs a fault plan on a running simulator (what `POST /sim/v1/faults` does).
+pub fn install_faults(sim: &SimHandle, plan: crate::faults::FaultPlan) -> Result<(), String> {
+    let now = sim.shared.now();
+    crate::state::lock(&sim.shared.faults).add(plan.faults, now)
 }
 
 /// Starts a simulator on `addr`. Must run inside an actix System (e.g. `#[actix_rt::test]`).
@@ -81,6 +89,17 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> std::io::Result<SimHa
             }
         })
     });
+    let scheduler = {
+        let s = shared.clone();
+        actix_rt::spawn(async move {
+            let mut iv = actix_rt::time::interval(Duration::from_millis(50));
+            iv.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                iv.tick().await;
+                s.fault_tick();
+            }
+        })
+    };
     let host = match addr {
         SocketAddr::V6(_) => format!("[{}]:{}", addr.ip(), addr.port()),
         SocketAddr::V4(_) => addr.to_string(),
@@ -93,6 +112,7 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> std::io::Result<SimHa
         ws_private_url: format!("ws://{host}/v2/ws/private"),
         server: handle,
         ticker,
+        scheduler,
         shared,
     })
 }

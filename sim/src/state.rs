@@ -3,6 +3,7 @@
 use crate::config::SimConfig;
 use crate::engine::{Engine, Event};
 use crate::faults::Faults;
+use crate::feeds::Feeds;
 use crate::rest::auth::KeyEntry;
 use crate::rest::limits::Limiter;
 use serde::Serialize;
@@ -38,6 +39,10 @@ pub struct LogEntry {
     pub code: String,
     /// Whether the request changed exchange state.
     pub applied: bool,
+    /// Injected faults that fired on it, comma-separated (empty = none).
+    pub fault: String,
+    /// Injected delay before it was applied, ms.
+    pub delay_ms: u64,
 }
 
 /// Locks a mutex, recovering the data if a panicking thread poisoned it (the simulator keeps
@@ -68,6 +73,10 @@ pub struct Shared {
     pub ws_delay_ms: AtomicU64,
     /// Open WebSocket connections.
     pub ws_connections: AtomicUsize,
+    /// WebSocket connections ever opened: public, private.
+    pub ws_opened: [AtomicU64; 2],
+    /// Feed freshness as delivered to clients.
+    pub feeds: Mutex<Feeds>,
 }
 
 impl Shared {
@@ -101,6 +110,8 @@ impl Shared {
             ws_control,
             ws_delay_ms: AtomicU64::new(0),
             ws_connections: AtomicUsize::new(0),
+            ws_opened: [AtomicU64::new(0), AtomicU64::new(0)],
+            feeds: Mutex::new(Feeds::default()),
             cfg,
         }
     }
@@ -135,6 +146,20 @@ impl Shared {
         *lock(&self.faults) = Faults::new(self.cfg.seed);
         *lock(&self.limiter) = Limiter::default();
         lock(&self.log).clear();
+        *lock(&self.feeds) = Feeds::default();
+        for n in &self.ws_opened {
+            n.store(0, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    /// Moves the fault plan's schedules to now and sends episode edges to WebSocket
+    /// connections (called by the server's scheduler every 50 ms).
+    pub fn fault_tick(&self) {
+        let commands = lock(&self.faults).tick(self.now());
+        for c in commands {
+            // No receiver means no connection: nothing to act on.
+            let _ = self.ws_control.send(c);
+        }
     }
 
     /// Appends to the request log (bounded).

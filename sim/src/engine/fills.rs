@@ -221,6 +221,9 @@ impl Engine {
         if applied < qty {
             self.finish_cancel(id, now);
         }
+        if let Some(h) = opened {
+            self.audit.opening_fill(o.uid, &o.symbol, h, &o.client_oid);
+        }
         self.audit_exposure(o.uid, now);
         applied
     }

@@ -356,7 +356,7 @@ pub async fn dispatch(
     let arrived = shared.now();
     let route = ROUTES.iter().find(|r| r.path == path);
     let faults = if route.is_some() {
-        lock(&shared.faults).fire(&path)
+        lock(&shared.faults).fire(&path, arrived)
     } else {
         Vec::new()
     };
@@ -411,7 +411,16 @@ pub async fn dispatch(
             path: path.clone(),
             code: e.code.clone(),
             msg: e.msg.clone(),
+            injected: faults.iter().any(|f| f.kind.answers_instead()),
         });
+    }
+    let lost = faults.iter().any(|f| f.kind.breaks_answer());
+    if outcome.result.is_ok()
+        && !lost
+        && method == "GET"
+        && let Some(private) = crate::feeds::Feeds::feed_of(&path)
+    {
+        lock(&shared.feeds).delivered(private, now);
     }
     shared.log(LogEntry {
         ts: arrived,
@@ -424,6 +433,12 @@ pub async fn dispatch(
         http: status,
         code,
         applied: outcome.applied,
+        fault: faults
+            .iter()
+            .map(|f| f.kind.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+        delay_ms: pre_delay,
     });
     post_faults(&faults, outcome.result.is_ok(), status, text).await
 }
@@ -481,6 +496,9 @@ fn handle(
     let mut uid = None;
     let result = (|| {
         let now = shared.now();
+        if faults.iter().any(|f| f.kind == FaultKind::Outage) {
+            return Err(ApiError::new("503", "Service Unavailable").with_http(503));
+        }
         if let Some(f) = faults.iter().find(|f| f.kind == FaultKind::Error) {
             let code = f.code.clone().unwrap_or_else(|| "40015".into());
             return Err(

@@ -212,6 +212,9 @@ impl Conn {
         if !self.private {
             return Err((30005, "Login failed: public channel"));
         }
+        if crate::faults::ws::login_refused(&self.shared) {
+            return Err((30005, "Login failed"));
+        }
         let a = arg.ok_or((30016, "Param error"))?;
         let field = |k: &str| a[k].as_str().map(str::to_string);
         let key = field("apiKey").ok_or((30011, "Invalid ACCESS_KEY"))?;
@@ -485,10 +488,8 @@ impl Conn {
         if msgs.is_empty() {
             return Ok(());
         }
-        let delay = self.shared.ws_delay_ms.load(Ordering::Relaxed);
-        if delay > 0 {
-            actix_rt::time::sleep(Duration::from_millis(delay)).await;
-        }
+        let msgs =
+            crate::faults::ws::before_push(&self.shared, &self.session, self.private, msgs).await;
         for m in msgs {
             self.send(&m).await?;
         }

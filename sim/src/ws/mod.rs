@@ -71,6 +71,10 @@ fn open(
     shared: web::Data<Shared>,
     private: bool,
 ) -> Result<HttpResponse, actix_web::Error> {
+    if crate::faults::ws::refuse_connections(&shared) {
+        return Ok(HttpResponse::ServiceUnavailable().finish());
+    }
+    shared.ws_opened[usize::from(private)].fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let (resp, session, stream) = actix_ws::handle(&req, body)?;
     actix_rt::spawn(conn::run(shared.into_inner(), session, stream, private));
     Ok(resp)
