@@ -13,6 +13,7 @@ pub mod config_load;
 pub mod endpoint;
 pub mod logging;
 pub mod service;
+pub mod soak;
 pub mod startup;
 pub mod startup_retry;
 pub mod status;

@@ -98,6 +98,10 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// A simulated day under faults and SIGKILLs: `viper sim` and `viper run` as separate
+    /// processes; writes a JSON report from the simulator's audit; non-zero exit on a failed
+    /// threshold.
+    Soak(viper::soak::SoakArgs),
     /// Run the Bitget V2 compatible exchange simulator on loopback.
     Sim {
         /// Address to listen on; port 0 picks a free port.
@@ -171,6 +175,7 @@ fn dispatch(command: Command) -> anyhow::Result<bool> {
             }
             Ok(true)
         }
+        Command::Soak(args) => viper::soak::run(args),
         Command::Status { admin } => {
             actix_rt::System::new().block_on(async move { viper::status::run(&admin).await })
         }

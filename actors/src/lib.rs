@@ -7,6 +7,8 @@ pub mod capital;
 mod emergency;
 pub mod events;
 pub mod exposure;
+#[doc(hidden)]
+pub mod failpoint;
 pub mod guard;
 pub mod health_monitor;
 pub mod intent;

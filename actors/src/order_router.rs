@@ -225,6 +225,7 @@ impl OrderRouter {
         })?;
         self.journal
             .set_phase(&t.client_oid, OrderPhase::Sent, None, now)?;
+        crate::failpoint::hit("order.sent");
         if !i.reduce_only {
             self.ledger
                 .reserve(&t.client_oid, &i.symbol, t.margin, OrderPhase::Sent);

@@ -36,6 +36,7 @@ pub async fn handle(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared
             ("POST", "/price") => price(&shared, &body),
             ("POST", "/step") => step(&shared, &body),
             ("POST", "/balance") => balance(&shared, &body),
+            ("POST", "/market") => market(&shared, &body),
             ("GET", "/faults") => Ok(json!({ "faults": lock(&shared.faults).list() })),
             ("POST", "/faults") => faults(&shared, &body),
             ("DELETE", "/faults") => {
@@ -109,6 +110,7 @@ fn audit(shared: &Shared) -> Value {
         "exposure_timeline": e.audit.exposure_timeline,
         "feeds": &*lock(&shared.feeds),
         "feed_fresh_ms": crate::feeds::FRESH_MS,
+        "fault_episodes": lock(&shared.faults).episodes(),
         "ws_opened": { "public": shared.ws_opened[0].load(Ordering::SeqCst),
             "private": shared.ws_opened[1].load(Ordering::SeqCst) },
         "now": shared.now(),
@@ -133,7 +135,7 @@ fn state(shared: &Shared) -> Value {
         .values()
         .map(|m| json!({ "symbol": m.spec.symbol, "last": fmt(m.last), "mark": fmt(m.mark), "steps": m.steps }))
         .collect();
-    json!({ "accounts": accounts, "markets": markets })
+    json!({ "accounts": accounts, "markets": markets, "paused": shared.paused.load(Ordering::SeqCst) })
 }
 
 #[derive(Deserialize)]
@@ -178,6 +180,19 @@ fn price(shared: &Shared, body: &[u8]) -> Result<Value, Bad> {
     shared.publish(&mut e);
     let m = e.market(&symbol).map_err(|err| bad(err.msg))?;
     Ok(json!({ "symbol": symbol, "last": fmt(m.last), "mark": fmt(m.mark) }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MarketReq {
+    paused: bool,
+}
+
+/// Pauses or resumes the market ticker: while paused, prices move only through `/price`.
+fn market(shared: &Shared, body: &[u8]) -> Result<Value, Bad> {
+    let req: MarketReq = parse(body)?;
+    shared.paused.store(req.paused, Ordering::SeqCst);
+    Ok(json!({ "paused": req.paused }))
 }
 
 #[derive(Deserialize)]

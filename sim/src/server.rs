@@ -85,7 +85,9 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> std::io::Result<SimHa
             iv.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 iv.tick().await;
-                s.tick(1);
+                if !s.paused.load(std::sync::atomic::Ordering::SeqCst) {
+                    s.tick(1);
+                }
             }
         })
     });

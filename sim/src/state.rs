@@ -77,6 +77,8 @@ pub struct Shared {
     pub ws_opened: [AtomicU64; 2],
     /// Feed freshness as delivered to clients.
     pub feeds: Mutex<Feeds>,
+    /// The market ticker is paused (control plane `/market`): prices hold still.
+    pub paused: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {
@@ -112,6 +114,7 @@ impl Shared {
             ws_connections: AtomicUsize::new(0),
             ws_opened: [AtomicU64::new(0), AtomicU64::new(0)],
             feeds: Mutex::new(Feeds::default()),
+            paused: std::sync::atomic::AtomicBool::new(false),
             cfg,
         }
     }

@@ -53,9 +53,23 @@ pub struct WsFaults {
     pub outage: bool,
 }
 
+/// One episode of a rule, as the audit reports it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Episode {
+    /// The rule's kind.
+    pub kind: &'static str,
+    /// Start, server ms.
+    pub from: i64,
+    /// End, server ms (None while it lasts).
+    pub to: Option<i64>,
+}
+
+const MAX_EPISODES: usize = 10_000;
+
 /// The active fault rules.
 pub struct Faults {
     rules: Vec<Installed>,
+    episodes: Vec<(u64, Episode)>,
     rng: StdRng,
     seed: u64,
     next_id: u64,
@@ -67,6 +81,7 @@ impl Faults {
     pub fn new(seed: u64) -> Self {
         Self {
             rules: Vec::new(),
+            episodes: Vec::new(),
             rng: StdRng::seed_from_u64(seed.wrapping_add(0xfa17)),
             seed,
             next_id: 0,
@@ -172,6 +187,18 @@ impl Faults {
             let was = r.active;
             r.active = on;
             let scope = scope_of(&r.rule);
+            let (id, kind) = (r.id, r.rule.kind.as_str());
+            if was != on {
+                if on {
+                    if self.episodes.len() >= MAX_EPISODES {
+                        self.episodes.remove(0);
+                    }
+                    self.episodes.push((id, Episode { kind, from: now, to: None }));
+                } else if let Some((_, e)) = self.episodes.iter_mut().rev().find(|(i, _)| *i == id) {
+                    e.to = Some(now);
+                }
+            }
+            let r = &mut self.rules[i];
             if on && !was {
                 r.episodes += 1;
                 match r.rule.kind {
@@ -190,6 +217,11 @@ impl Faults {
         }
         self.ws = ws;
         commands
+    }
+
+    /// Every episode so far, oldest first (bounded).
+    pub fn episodes(&self) -> Vec<Episode> {
+        self.episodes.iter().map(|(_, e)| e.clone()).collect()
     }
 
     /// What the WebSocket side must do now.

@@ -1,0 +1,359 @@
+//! The figures of a soak, each computed from the simulator's audit and request log (and, for
+//! what the bot believed, its journal): pure functions of JSON, so they are table-tested.
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// A journal row as the soak reads it after the bot stopped.
+#[derive(Debug, Clone)]
+pub struct JournalRow {
+    /// Our clientOid.
+    pub client_oid: String,
+    /// Last phase.
+    pub phase: String,
+}
+
+/// A time interval on the simulator's clock, ms.
+pub type Span = (i64, i64);
+
+fn arr(v: &Value) -> &[Value] {
+    v.as_array().map(Vec::as_slice).unwrap_or(&[])
+}
+
+fn dec(v: &Value) -> Decimal {
+    v.as_str().and_then(|s| s.parse().ok()).unwrap_or_default()
+}
+
+/// The account's orders on the exchange, keyed by clientOid (orders without one skipped).
+fn orders_by_oid(audit: &Value, uid: u64) -> HashMap<String, Vec<&Value>> {
+    let mut m: HashMap<String, Vec<&Value>> = HashMap::new();
+    for o in arr(&audit["orders"]) {
+        let oid = o["clientOid"].as_str().unwrap_or_default();
+        if o["uid"].as_u64() == Some(uid) && !oid.is_empty() {
+            m.entry(oid.to_string()).or_default().push(o);
+        }
+    }
+    m
+}
+
+/// Orders lost by the bot's accounting.
+#[derive(Debug, Default, Serialize)]
+pub struct Lost {
+    /// Journaled `rejected` but the exchange has the order.
+    pub rejected_but_on_exchange: usize,
+    /// Journaled, never final, and absent from the exchange.
+    pub unresolved: usize,
+    /// On the exchange with the bot's clientOid prefix but never journaled.
+    pub unjournaled: usize,
+    /// Sum of the above.
+    pub total: usize,
+    /// The clientOids concerned (at most 50).
+    pub client_oids: Vec<String>,
+}
+
+/// Journal against exchange: what was lost, and how many clientOids the exchange holds twice.
+pub fn lost_and_duplicates(audit: &Value, uid: u64, journal: &[JournalRow], prefix: &str) -> (Lost, usize) {
+    let on_exchange = orders_by_oid(audit, uid);
+    let duplicates = on_exchange.values().filter(|v| v.len() > 1).count();
+    let mut lost = Lost::default();
+    let journaled: HashSet<&str> = journal.iter().map(|r| r.client_oid.as_str()).collect();
+    for r in journal {
+        let there = on_exchange.contains_key(&r.client_oid);
+        let final_phase = matches!(r.phase.as_str(), "filled" | "cancelled" | "rejected");
+        if r.phase == "rejected" && there {
+            lost.rejected_but_on_exchange += 1;
+        } else if !final_phase && !there {
+            lost.unresolved += 1;
+        } else {
+            continue;
+        }
+        lost.client_oids.push(r.client_oid.clone());
+    }
+    for oid in on_exchange.keys() {
+        if oid.starts_with(prefix) && !journaled.contains(oid.as_str()) {
+            lost.unjournaled += 1;
+            lost.client_oids.push(oid.clone());
+        }
+    }
+    lost.total = lost.rejected_but_on_exchange + lost.unresolved + lost.unjournaled;
+    lost.client_oids.sort();
+    lost.client_oids.truncate(50);
+    (lost, duplicates)
+}
+
+/// Positions that more than one of the bot's orders opened or increased: the bot never adds
+/// to a position, so a second opener is the same intent placed twice under two ids.
+pub fn same_intent_twice(audit: &Value, uid: u64, prefix: &str) -> usize {
+    arr(&audit["positions"])
+        .iter()
+        .filter(|l| l["uid"].as_u64() == Some(uid))
+        .filter(|l| {
+            arr(&l["opened_by"])
+                .iter()
+                .filter(|c| c.as_str().is_some_and(|c| c.starts_with(prefix)))
+                .count()
+                > 1
+        })
+        .count()
+}
+
+/// One stretch of time with a limit exceeded.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Breach {
+    /// `max_positions`, `max_position_margin` or `max_total_margin`.
+    pub limit: &'static str,
+    /// Start, ms.
+    pub from: i64,
+    /// End, ms (the end of the audit when still breached).
+    pub to: i64,
+    /// Duration, ms.
+    pub duration_ms: i64,
+    /// Worst value while it lasted.
+    pub worst: String,
+}
+
+/// The bot's capital limits as the audit judges them.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Concurrent positions.
+    pub max_positions: u64,
+    /// Margin of one position, USDT.
+    pub max_position_margin: Decimal,
+    /// Margin in use, USDT.
+    pub max_total_margin: Decimal,
+    /// Tolerance on margins for fill prices beyond the price the bot sized at (fraction).
+    pub slippage: Decimal,
+}
+
+/// Limit breaches with their durations, from the audit's exposure timeline.
+pub fn breaches(audit: &Value, uid: u64, limits: Limits, end: i64) -> Vec<Breach> {
+    let tol = Decimal::ONE + limits.slippage;
+    let points: Vec<&Value> = arr(&audit["exposure_timeline"])
+        .iter()
+        .filter(|p| p["uid"].as_u64() == Some(uid))
+        .collect();
+    let checks: [(&'static str, Box<dyn Fn(&Value) -> Option<String>>); 3] = [
+        ("max_positions", Box::new(|p: &Value| {
+            let n = p["positions"].as_u64().unwrap_or(0);
+            (n > limits.max_positions).then(|| n.to_string())
+        })),
+        ("max_position_margin", Box::new(move |p: &Value| {
+            let m = dec(&p["max_position_margin"]);
+            (m > limits.max_position_margin * tol).then(|| m.to_string())
+        })),
+        ("max_total_margin", Box::new(move |p: &Value| {
+            let m = dec(&p["total_margin"]);
+            (m > limits.max_total_margin * tol).then(|| m.to_string())
+        })),
+    ];
+    let mut out = Vec::new();
+    for (limit, over) in checks.iter() {
+        let mut open: Option<Breach> = None;
+        for p in &points {
+            let ts = p["ts"].as_i64().unwrap_or(0);
+            match (over(p), open.as_mut()) {
+                (Some(v), None) => open = Some(Breach { limit, from: ts, to: ts, duration_ms: 0, worst: v }),
+                (Some(v), Some(b)) => {
+                    if v.parse::<Decimal>().ok() > b.worst.parse::<Decimal>().ok() {
+                        b.worst = v;
+                    }
+                }
+                (None, Some(_)) => {
+                    if let Some(mut b) = open.take() {
+                        b.to = ts;
+                        b.duration_ms = ts - b.from;
+                        out.push(b);
+                    }
+                }
+                (None, None) => {}
+            }
+        }
+        if let Some(mut b) = open {
+            b.to = end.max(b.from);
+            b.duration_ms = b.to - b.from;
+            out.push(b);
+        }
+    }
+    out
+}
+
+/// Time positions spent without an exchange-side stop-loss.
+#[derive(Debug, Default, Serialize)]
+pub struct Unprotected {
+    /// Positions opened by the bot.
+    pub positions: usize,
+    /// Longest unprotected stretch of one position, ms.
+    pub max_ms: i64,
+    /// Sum over positions, ms.
+    pub total_ms: i64,
+}
+
+/// Unprotected time of the positions the bot's orders opened.
+pub fn unprotected(audit: &Value, uid: u64, prefix: &str, end: i64) -> Unprotected {
+    let mut u = Unprotected::default();
+    for l in arr(&audit["positions"]) {
+        let own = arr(&l["opened_by"])
+            .iter()
+            .any(|c| c.as_str().is_some_and(|c| c.starts_with(prefix)));
+        if l["uid"].as_u64() != Some(uid) || !own {
+            continue;
+        }
+        u.positions += 1;
+        for p in arr(&l["unprotected"]) {
+            let from = p["from"].as_i64().unwrap_or(0);
+            let to = p["to"].as_i64().unwrap_or(end);
+            let ms = (to - from).max(0);
+            u.max_ms = u.max_ms.max(ms);
+            u.total_ms += ms;
+        }
+    }
+    u
+}
+
+/// Total length of `spans` after merging overlaps.
+pub fn covered(spans: &[Span]) -> i64 {
+    let mut s: Vec<Span> = spans.iter().copied().filter(|(a, b)| b > a).collect();
+    s.sort();
+    let mut total = 0;
+    let mut cur: Option<Span> = None;
+    for (a, b) in s {
+        match cur {
+            Some((ca, cb)) if a <= cb => cur = Some((ca, cb.max(b))),
+            Some((ca, cb)) => {
+                total += cb - ca;
+                cur = Some((a, b));
+            }
+            None => cur = Some((a, b)),
+        }
+    }
+    total + cur.map_or(0, |(a, b)| b - a)
+}
+
+/// `spans` clipped to `window`, minus `excluded`, as a list of disjoint spans.
+pub fn minus(window: Span, excluded: &[Span]) -> Vec<Span> {
+    let mut ex: Vec<Span> = excluded.to_vec();
+    ex.sort();
+    let mut out = Vec::new();
+    let mut cursor = window.0;
+    for (a, b) in ex {
+        if b <= cursor || a >= window.1 {
+            continue;
+        }
+        if a > cursor {
+            out.push((cursor, a.min(window.1)));
+        }
+        cursor = cursor.max(b);
+    }
+    if cursor < window.1 {
+        out.push((cursor, window.1));
+    }
+    out
+}
+
+/// Fraction of the `measured` time a feed's fresh periods cover (1 when nothing measured).
+pub fn uptime(fresh: &Value, measured: &[Span]) -> f64 {
+    let total: i64 = measured.iter().map(|(a, b)| b - a).sum();
+    if total <= 0 {
+        return 1.0;
+    }
+    let mut inside = 0;
+    for &(ma, mb) in measured {
+        let clipped: Vec<Span> = arr(fresh)
+            .iter()
+            .filter_map(|p| {
+                let a = p["from"].as_i64()?.max(ma);
+                let b = p["to"].as_i64().unwrap_or(mb).min(mb);
+                (b > a).then_some((a, b))
+            })
+            .collect();
+        inside += covered(&clipped);
+    }
+    inside as f64 / total as f64
+}
+
+/// REST as the bot lived it.
+#[derive(Debug, Default, Serialize)]
+pub struct Rest {
+    /// Requests the exchange received.
+    pub requests: usize,
+    /// Attempts that gave the client no usable answer (error, 429, 503, withheld, malformed,
+    /// or delayed beyond its timeout).
+    pub failed_attempts: usize,
+    /// Failed attempts no later success on the same method and path followed within 10 s.
+    pub unrecovered: usize,
+    /// 1 − unrecovered / (successes + unrecovered).
+    pub success_rate_after_retries: f64,
+}
+
+/// REST figures from the request log; `timeout_ms` is the client's request timeout.
+pub fn rest(requests: &Value, timeout_ms: u64) -> Rest {
+    let rows = arr(&requests["requests"]);
+    let failed = |r: &Value| {
+        let fault = r["fault"].as_str().unwrap_or_default();
+        r["http"].as_u64() != Some(200)
+            || r["code"].as_str() != Some("00000")
+            || fault.contains("drop_after_apply")
+            || fault.contains("malformed")
+            || r["delay_ms"].as_u64().unwrap_or(0) >= timeout_ms
+    };
+    let mut last_ok: HashMap<(String, String), Vec<i64>> = HashMap::new();
+    for r in rows.iter().filter(|r| !failed(r)) {
+        let key = (r["method"].as_str().unwrap_or_default().to_string(), r["path"].as_str().unwrap_or_default().to_string());
+        last_ok.entry(key).or_default().push(r["ts"].as_i64().unwrap_or(0));
+    }
+    let mut out = Rest {
+        requests: rows.len(),
+        ..Rest::default()
+    };
+    for r in rows.iter().filter(|r| failed(r)) {
+        out.failed_attempts += 1;
+        let key = (r["method"].as_str().unwrap_or_default().to_string(), r["path"].as_str().unwrap_or_default().to_string());
+        let ts = r["ts"].as_i64().unwrap_or(0);
+        let recovered = last_ok
+            .get(&key)
+            .is_some_and(|v| v.iter().any(|t| *t > ts && *t <= ts + 10_000));
+        if !recovered {
+            out.unrecovered += 1;
+        }
+    }
+    let ok = out.requests - out.failed_attempts;
+    out.success_rate_after_retries = if ok + out.unrecovered == 0 {
+        1.0
+    } else {
+        1.0 - out.unrecovered as f64 / (ok + out.unrecovered) as f64
+    };
+    out
+}
+
+/// Refusals of the bot's order requests the bot could have prevented: not injected by a
+/// fault, not a rate limit or an exchange-side system error. By code.
+pub fn preventable_rejections(audit: &Value, uid: u64) -> BTreeMap<String, usize> {
+    const ORDER_PATHS: [&str; 6] = [
+        "/api/v2/mix/order/place-order",
+        "/api/v2/mix/order/batch-place-order",
+        "/api/v2/mix/order/place-tpsl-order",
+        "/api/v2/mix/order/place-pos-tpsl",
+        "/api/v2/mix/order/close-positions",
+        "/api/v2/mix/order/modify-order",
+    ];
+    let mut by_code = BTreeMap::new();
+    for r in arr(&audit["refusals"]) {
+        let code = r["code"].as_str().unwrap_or_default();
+        let path = r["path"].as_str().unwrap_or_default();
+        if r["uid"].as_u64() != Some(uid)
+            || r["injected"].as_bool() == Some(true)
+            || !ORDER_PATHS.contains(&path)
+            || matches!(code, "429" | "503" | "40015" | "40010")
+        {
+            continue;
+        }
+        *by_code.entry(format!("{code} {path}")).or_insert(0) += 1;
+    }
+    by_code
+}
+
+#[cfg(test)]
+#[path = "figures_tests.rs"]
+mod tests;
