@@ -54,7 +54,12 @@ pub struct Lost {
 }
 
 /// Journal against exchange: what was lost, and how many clientOids the exchange holds twice.
-pub fn lost_and_duplicates(audit: &Value, uid: u64, journal: &[JournalRow], prefix: &str) -> (Lost, usize) {
+pub fn lost_and_duplicates(
+    audit: &Value,
+    uid: u64,
+    journal: &[JournalRow],
+    prefix: &str,
+) -> (Lost, usize) {
     let on_exchange = orders_by_oid(audit, uid);
     let duplicates = on_exchange.values().filter(|v| v.len() > 1).count();
     let mut lost = Lost::default();
@@ -127,6 +132,9 @@ pub struct Limits {
     pub slippage: Decimal,
 }
 
+/// A check of one exposure point: the offending value, if over the limit.
+type Over = Box<dyn Fn(&Value) -> Option<String>>;
+
 /// Limit breaches with their durations, from the audit's exposure timeline.
 pub fn breaches(audit: &Value, uid: u64, limits: Limits, end: i64) -> Vec<Breach> {
     let tol = Decimal::ONE + limits.slippage;
@@ -134,19 +142,28 @@ pub fn breaches(audit: &Value, uid: u64, limits: Limits, end: i64) -> Vec<Breach
         .iter()
         .filter(|p| p["uid"].as_u64() == Some(uid))
         .collect();
-    let checks: [(&'static str, Box<dyn Fn(&Value) -> Option<String>>); 3] = [
-        ("max_positions", Box::new(|p: &Value| {
-            let n = p["positions"].as_u64().unwrap_or(0);
-            (n > limits.max_positions).then(|| n.to_string())
-        })),
-        ("max_position_margin", Box::new(move |p: &Value| {
-            let m = dec(&p["max_position_margin"]);
-            (m > limits.max_position_margin * tol).then(|| m.to_string())
-        })),
-        ("max_total_margin", Box::new(move |p: &Value| {
-            let m = dec(&p["total_margin"]);
-            (m > limits.max_total_margin * tol).then(|| m.to_string())
-        })),
+    let checks: [(&'static str, Over); 3] = [
+        (
+            "max_positions",
+            Box::new(move |p: &Value| {
+                let n = p["positions"].as_u64().unwrap_or(0);
+                (n > limits.max_positions).then(|| n.to_string())
+            }),
+        ),
+        (
+            "max_position_margin",
+            Box::new(move |p: &Value| {
+                let m = dec(&p["max_position_margin"]);
+                (m > limits.max_position_margin * tol).then(|| m.to_string())
+            }),
+        ),
+        (
+            "max_total_margin",
+            Box::new(move |p: &Value| {
+                let m = dec(&p["total_margin"]);
+                (m > limits.max_total_margin * tol).then(|| m.to_string())
+            }),
+        ),
     ];
     let mut out = Vec::new();
     for (limit, over) in checks.iter() {
@@ -154,7 +171,15 @@ pub fn breaches(audit: &Value, uid: u64, limits: Limits, end: i64) -> Vec<Breach
         for p in &points {
             let ts = p["ts"].as_i64().unwrap_or(0);
             match (over(p), open.as_mut()) {
-                (Some(v), None) => open = Some(Breach { limit, from: ts, to: ts, duration_ms: 0, worst: v }),
+                (Some(v), None) => {
+                    open = Some(Breach {
+                        limit,
+                        from: ts,
+                        to: ts,
+                        duration_ms: 0,
+                        worst: v,
+                    })
+                }
                 (Some(v), Some(b)) => {
                     if v.parse::<Decimal>().ok() > b.worst.parse::<Decimal>().ok() {
                         b.worst = v;
@@ -300,8 +325,14 @@ pub fn rest(requests: &Value, timeout_ms: u64) -> Rest {
     };
     let mut last_ok: HashMap<(String, String), Vec<i64>> = HashMap::new();
     for r in rows.iter().filter(|r| !failed(r)) {
-        let key = (r["method"].as_str().unwrap_or_default().to_string(), r["path"].as_str().unwrap_or_default().to_string());
-        last_ok.entry(key).or_default().push(r["ts"].as_i64().unwrap_or(0));
+        let key = (
+            r["method"].as_str().unwrap_or_default().to_string(),
+            r["path"].as_str().unwrap_or_default().to_string(),
+        );
+        last_ok
+            .entry(key)
+            .or_default()
+            .push(r["ts"].as_i64().unwrap_or(0));
     }
     let mut out = Rest {
         requests: rows.len(),
@@ -309,7 +340,10 @@ pub fn rest(requests: &Value, timeout_ms: u64) -> Rest {
     };
     for r in rows.iter().filter(|r| failed(r)) {
         out.failed_attempts += 1;
-        let key = (r["method"].as_str().unwrap_or_default().to_string(), r["path"].as_str().unwrap_or_default().to_string());
+        let key = (
+            r["method"].as_str().unwrap_or_default().to_string(),
+            r["path"].as_str().unwrap_or_default().to_string(),
+        );
         let ts = r["ts"].as_i64().unwrap_or(0);
         let recovered = last_ok
             .get(&key)

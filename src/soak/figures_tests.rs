@@ -30,7 +30,10 @@ fn lost_covers_rejected_but_filled_unresolved_and_unjournaled() {
     assert_eq!(dups, 1, "vp3 twice");
     assert_eq!(lost.rejected_but_on_exchange, 1, "vp2");
     assert_eq!(lost.unresolved, 2, "vp4 and vp6");
-    assert_eq!(lost.unjournaled, 0, "vp9 is another account's, guard-1 not ours");
+    assert_eq!(
+        lost.unjournaled, 0,
+        "vp9 is another account's, guard-1 not ours"
+    );
     assert_eq!(lost.total, 3);
     let (lost, _) = lost_and_duplicates(&audit, UID, &journal[..1], "vp");
     assert_eq!(lost.unjournaled, 2, "vp2 and vp3 were never journaled");
@@ -49,9 +52,7 @@ fn a_position_opened_by_two_of_our_orders_is_an_intent_placed_twice() {
 
 #[test]
 fn breaches_have_durations_and_tolerate_slippage_only() {
-    let p = |ts: i64, n: u64, m: &str, t: &str| {
-        json!({"ts": ts, "uid": UID, "positions": n, "max_position_margin": m, "total_margin": t})
-    };
+    let p = |ts: i64, n: u64, m: &str, t: &str| json!({"ts": ts, "uid": UID, "positions": n, "max_position_margin": m, "total_margin": t});
     let audit = json!({"exposure_timeline": [
         p(0, 1, "1.005", "1.005"),
         p(100, 4, "1", "4"),
@@ -68,9 +69,18 @@ fn breaches_have_durations_and_tolerate_slippage_only() {
     };
     let b = breaches(&audit, UID, limits, 5000);
     assert_eq!(b.len(), 3, "{b:?}");
-    assert_eq!((b[0].limit, b[0].from, b[0].duration_ms), ("max_positions", 100, 239));
-    assert_eq!((b[1].limit, b[1].duration_ms, b[1].worst.as_str()), ("max_position_margin", 600, "1.9"));
-    assert_eq!((b[2].limit, b[2].to, b[2].duration_ms), ("max_total_margin", 5000, 3000));
+    assert_eq!(
+        (b[0].limit, b[0].from, b[0].duration_ms),
+        ("max_positions", 100, 239)
+    );
+    assert_eq!(
+        (b[1].limit, b[1].duration_ms, b[1].worst.as_str()),
+        ("max_position_margin", 600, "1.9")
+    );
+    assert_eq!(
+        (b[2].limit, b[2].to, b[2].duration_ms),
+        ("max_total_margin", 5000, 3000)
+    );
 }
 
 #[test]
@@ -87,7 +97,10 @@ fn unprotected_time_counts_only_our_positions_and_open_ends_run_to_the_end() {
 #[test]
 fn uptime_is_fresh_time_over_measured_time() {
     assert_eq!(covered(&[(0, 10), (5, 20), (30, 40)]), 30);
-    assert_eq!(minus((0, 100), &[(10, 20), (15, 30), (90, 200)]), vec![(0, 10), (30, 90)]);
+    assert_eq!(
+        minus((0, 100), &[(10, 20), (15, 30), (90, 200)]),
+        vec![(0, 10), (30, 90)]
+    );
     let fresh = json!([{"from": 0, "to": 50}, {"from": 60, "to": null}]);
     let measured = minus((0, 100), &[(40, 55)]);
     // Measured: [0,40) and [55,100) = 85 ms; fresh inside: 40 + 0 + 40 = 80.
@@ -98,9 +111,7 @@ fn uptime_is_fresh_time_over_measured_time() {
 
 #[test]
 fn rest_failures_count_as_recovered_when_a_retry_succeeds() {
-    let r = |ts: i64, path: &str, http: u16, code: &str, fault: &str, delay: u64| {
-        json!({"ts": ts, "method": "GET", "path": path, "http": http, "code": code, "fault": fault, "delay_ms": delay})
-    };
+    let r = |ts: i64, path: &str, http: u16, code: &str, fault: &str, delay: u64| json!({"ts": ts, "method": "GET", "path": path, "http": http, "code": code, "fault": fault, "delay_ms": delay});
     let log = json!({"requests": [
         r(0, "/a", 500, "40015", "error", 0),
         r(100, "/a", 200, "00000", "", 0),

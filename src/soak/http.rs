@@ -19,8 +19,17 @@ impl Http {
 
     /// GET `url` as JSON.
     pub async fn get(&self, url: &str) -> anyhow::Result<Value> {
-        let mut r = self.client.get(url).send().await.map_err(|e| anyhow::anyhow!("GET {url}: {e}"))?;
-        let body = r.body().limit(256 << 20).await.with_context(|| format!("GET {url}: body"))?;
+        let mut r = self
+            .client
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| anyhow::anyhow!("GET {url}: {e}"))?;
+        let body = r
+            .body()
+            .limit(256 << 20)
+            .await
+            .with_context(|| format!("GET {url}: body"))?;
         anyhow::ensure!(r.status().is_success(), "GET {url}: HTTP {}", r.status());
         serde_json::from_slice(&body).with_context(|| format!("GET {url}: not JSON"))
     }
@@ -33,7 +42,11 @@ impl Http {
             .send_json(body)
             .await
             .map_err(|e| anyhow::anyhow!("POST {url}: {e}"))?;
-        let text = r.body().limit(16 << 20).await.with_context(|| format!("POST {url}: body"))?;
+        let text = r
+            .body()
+            .limit(16 << 20)
+            .await
+            .with_context(|| format!("POST {url}: body"))?;
         anyhow::ensure!(
             r.status().is_success(),
             "POST {url}: HTTP {} {}",

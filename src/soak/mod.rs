@@ -3,8 +3,10 @@
 //! one forced emergency stop, and a JSON report whose figures come from the simulator's audit.
 //! The exit status says whether every threshold held.
 
+mod collect;
 mod figures;
 mod http;
+mod kills;
 mod proc;
 mod report;
 mod run;
@@ -52,7 +54,9 @@ impl SoakArgs {
     /// Every problem with the options, each naming its flag.
     pub fn problems(&self) -> Vec<String> {
         let mut p = Vec::new();
-        if self.duration < Duration::from_secs(20) || self.duration > Duration::from_secs(7 * 86_400) {
+        if self.duration < Duration::from_secs(20)
+            || self.duration > Duration::from_secs(7 * 86_400)
+        {
             p.push("--duration: between 20s and 7 days".to_string());
         }
         if !(self.speed.is_finite() && self.speed > 0.0 && self.speed <= 10_000.0) {

@@ -30,8 +30,16 @@ pub struct Usage {
 
 impl Proc {
     /// Spawns `exe args` with `envs`; stdout and stderr are appended to `log`.
-    pub fn spawn(exe: &Path, args: &[String], envs: &[(String, String)], log: &Path) -> std::io::Result<Proc> {
-        let file = std::fs::OpenOptions::new().create(true).append(true).open(log)?;
+    pub fn spawn(
+        exe: &Path,
+        args: &[String],
+        envs: &[(String, String)],
+        log: &Path,
+    ) -> std::io::Result<Proc> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)?;
         let mut cmd = Command::new(exe);
         cmd.args(args)
             .stdin(Stdio::null())
@@ -66,7 +74,10 @@ impl Proc {
     pub fn wait_line(&mut self, marker: &str, deadline: Instant) -> Option<String> {
         loop {
             let left = deadline.checked_duration_since(Instant::now())?;
-            match self.lines.recv_timeout(left.min(Duration::from_millis(200))) {
+            match self
+                .lines
+                .recv_timeout(left.min(Duration::from_millis(200)))
+            {
                 Ok(line) => {
                     if let Some(i) = line.find(marker) {
                         return Some(line[i + marker.len()..].trim().to_string());
@@ -84,7 +95,9 @@ impl Proc {
 
     /// True while the process runs.
     pub fn alive(&mut self) -> bool {
-        self.child.as_mut().is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+        self.child
+            .as_mut()
+            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
     }
 
     /// Peak RSS and CPU so far (zeros once it has been reaped or off Linux).
@@ -101,7 +114,7 @@ impl Proc {
     }
 
     /// SIGTERM, wait up to `grace` for it to exit, then SIGKILL. True when it exited by itself.
-    pub fn terminate(&mut self, grace: Duration) -> bool {
+    pub async fn terminate(&mut self, grace: Duration) -> bool {
         let Some(c) = self.child.as_mut() else {
             return true;
         };
@@ -114,7 +127,7 @@ impl Proc {
                 self.child = None;
                 return true;
             }
-            std::thread::sleep(Duration::from_millis(50));
+            actix_rt::time::sleep(Duration::from_millis(50)).await;
         }
         self.kill();
         false

@@ -162,7 +162,8 @@ pub fn read_journal(data_dir: &Path) -> anyhow::Result<Vec<JournalRow>> {
     if !path.exists() {
         return Ok(Vec::new());
     }
-    let conn = rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let conn =
+        rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     let mut st = conn.prepare("SELECT client_oid, phase FROM orders")?;
     let rows = st
         .query_map([], |r| {
@@ -185,24 +186,40 @@ fn outages(audit: &Value) -> Vec<Span> {
         .map(|a| {
             a.iter()
                 .filter(|e| e["kind"] == "outage")
-                .filter_map(|e| Some((e["from"].as_i64()?, e["to"].as_i64().map_or(i64::MAX, |t| t + fresh))))
+                .filter_map(|e| {
+                    Some((
+                        e["from"].as_i64()?,
+                        e["to"].as_i64().map_or(i64::MAX, |t| t + fresh),
+                    ))
+                })
                 .collect()
         })
         .unwrap_or_default()
 }
 
 /// Builds the report from the audit, the request log, the journal and the soak's record.
-pub fn build(audit: &Value, requests: &Value, journal: &[JournalRow], obs: Observed, limits: Limits) -> Report {
+pub fn build(
+    audit: &Value,
+    requests: &Value,
+    journal: &[JournalRow],
+    obs: Observed,
+    limits: Limits,
+) -> Report {
     let uid = viper_sim::DEFAULT_UID;
     let end = obs.ended_at;
-    let (lost, duplicate_client_oids) = figures::lost_and_duplicates(audit, uid, journal, OID_PREFIX);
+    let (lost, duplicate_client_oids) =
+        figures::lost_and_duplicates(audit, uid, journal, OID_PREFIX);
     let mut journal_phases = BTreeMap::new();
     for r in journal {
         *journal_phases.entry(r.phase.clone()).or_insert(0) += 1;
     }
     let orders_on_exchange = audit["orders"].as_array().map_or(0, |a| {
         a.iter()
-            .filter(|o| o["clientOid"].as_str().is_some_and(|c| c.starts_with(OID_PREFIX)))
+            .filter(|o| {
+                o["clientOid"]
+                    .as_str()
+                    .is_some_and(|c| c.starts_with(OID_PREFIX))
+            })
             .count()
     });
     let mut excluded: Vec<Span> = obs
@@ -237,8 +254,13 @@ pub fn build(audit: &Value, requests: &Value, journal: &[JournalRow], obs: Obser
                 .collect()
         })
         .unwrap_or_default();
-    let times: Vec<i64> = obs.restarts.iter().filter_map(|r| r.to_trading_ms).collect();
-    let ws_total = audit["ws_opened"]["public"].as_u64().unwrap_or(0) + audit["ws_opened"]["private"].as_u64().unwrap_or(0);
+    let times: Vec<i64> = obs
+        .restarts
+        .iter()
+        .filter_map(|r| r.to_trading_ms)
+        .collect();
+    let ws_total = audit["ws_opened"]["public"].as_u64().unwrap_or(0)
+        + audit["ws_opened"]["private"].as_u64().unwrap_or(0);
     let lives = obs.restarts.len() as u64 + 1;
     let mut report = Report {
         passed: false,
@@ -258,10 +280,15 @@ pub fn build(audit: &Value, requests: &Value, journal: &[JournalRow], obs: Obser
         ws_opened: audit["ws_opened"].clone(),
         restarts: obs.restarts.len(),
         restart_to_trading_max_ms: times.iter().max().copied(),
-        restart_to_trading_mean_ms: (!times.is_empty()).then(|| times.iter().sum::<i64>() as f64 / times.len() as f64),
+        restart_to_trading_mean_ms: (!times.is_empty())
+            .then(|| times.iter().sum::<i64>() as f64 / times.len() as f64),
         emergency_stops,
         bot_peak_rss_mib: obs.peak_rss_kib as f64 / 1024.0,
-        bot_cpu_percent: if obs.bot_up_secs > 0.0 { 100.0 * obs.cpu_secs / obs.bot_up_secs } else { 0.0 },
+        bot_cpu_percent: if obs.bot_up_secs > 0.0 {
+            100.0 * obs.cpu_secs / obs.bot_up_secs
+        } else {
+            0.0
+        },
         run: obs,
     };
     report.failures = failures(&report);
@@ -277,27 +304,49 @@ pub fn failures(r: &Report) -> Vec<String> {
     }
     let dups = r.duplicate_client_oids + r.same_intent_twice;
     if dups > 0 {
-        f.push(format!("duplicates: {} clientOids twice, {} intents placed twice", r.duplicate_client_oids, r.same_intent_twice));
+        f.push(format!(
+            "duplicates: {} clientOids twice, {} intents placed twice",
+            r.duplicate_client_oids, r.same_intent_twice
+        ));
     }
     if r.lost.total > 0 {
-        f.push(format!("lost orders: {} ({:?})", r.lost.total, r.lost.client_oids));
+        f.push(format!(
+            "lost orders: {} ({:?})",
+            r.lost.total, r.lost.client_oids
+        ));
     }
     if !r.breaches.is_empty() {
         let total: i64 = r.breaches.iter().map(|b| b.duration_ms).sum();
-        f.push(format!("limit breaches: {} lasting {total} ms in all", r.breaches.len()));
+        f.push(format!(
+            "limit breaches: {} lasting {total} ms in all",
+            r.breaches.len()
+        ));
     }
     if r.unprotected.max_ms > MAX_UNPROTECTED_MS {
-        f.push(format!("a position was unprotected for {} ms (limit {MAX_UNPROTECTED_MS})", r.unprotected.max_ms));
+        f.push(format!(
+            "a position was unprotected for {} ms (limit {MAX_UNPROTECTED_MS})",
+            r.unprotected.max_ms
+        ));
     }
-    for (name, u) in [("public", r.feeds.public_uptime), ("private", r.feeds.private_uptime)] {
+    for (name, u) in [
+        ("public", r.feeds.public_uptime),
+        ("private", r.feeds.private_uptime),
+    ] {
         if u < MIN_FEED_UPTIME {
-            f.push(format!("{name} feed uptime {:.4} % < {:.1} %", u * 100.0, MIN_FEED_UPTIME * 100.0));
+            f.push(format!(
+                "{name} feed uptime {:.4} % < {:.1} %",
+                u * 100.0,
+                MIN_FEED_UPTIME * 100.0
+            ));
         }
     }
     if let Some(t) = &r.run.trip
         && !t.flat
     {
-        f.push(format!("the forced emergency did not end flat ({} positions at the trip)", t.positions_at_trip));
+        f.push(format!(
+            "the forced emergency did not end flat ({} positions at the trip)",
+            t.positions_at_trip
+        ));
     }
     f
 }

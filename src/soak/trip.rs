@@ -20,8 +20,15 @@ fn open_positions(audit: &Value) -> Vec<(String, String)> {
         .as_array()
         .map(|a| {
             a.iter()
-                .filter(|l| l["closed"].is_null() && l["uid"].as_u64() == Some(viper_sim::DEFAULT_UID))
-                .map(|l| (l["symbol"].as_str().unwrap_or_default().to_string(), l["hold_side"].as_str().unwrap_or_default().to_string()))
+                .filter(|l| {
+                    l["closed"].is_null() && l["uid"].as_u64() == Some(viper_sim::DEFAULT_UID)
+                })
+                .map(|l| {
+                    (
+                        l["symbol"].as_str().unwrap_or_default().to_string(),
+                        l["hold_side"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -32,7 +39,10 @@ fn dec(v: &Value) -> Decimal {
 }
 
 async fn audit(s: &Soak) -> Value {
-    s.http.get(&format!("{}/audit", s.control)).await.unwrap_or(Value::Null)
+    s.http
+        .get(&format!("{}/audit", s.control))
+        .await
+        .unwrap_or(Value::Null)
 }
 
 /// Polls until `f` holds or `secs` pass (bounded by the soak's deadline).
@@ -63,16 +73,26 @@ pub async fn run(s: &mut Soak) -> Trip {
         }
         actix_rt::time::sleep(Duration::from_millis(500)).await;
     }
-    let state = s.http.get(&format!("{}/state", s.control)).await.unwrap_or(Value::Null);
+    let state = s
+        .http
+        .get(&format!("{}/state", s.control))
+        .await
+        .unwrap_or(Value::Null);
     let balance = dec(&state["accounts"][0]["balance"]);
     let mut trip = Trip {
         positions_at_trip: positions.len(),
         ..Trip::default()
     };
     // Prices hold still from here on: a position can close only by the bot's flatten.
-    let _ = s.http.post(&format!("{}/market", s.control), &json!({"paused": true})).await;
+    let _ = s
+        .http
+        .post(&format!("{}/market", s.control), &json!({"paused": true}))
+        .await;
     let fail_close = json!({"faults": [{"path": CLOSE, "kind": "error", "http_status": 500, "code": "40015", "count": 2}]});
-    let _ = s.http.post(&format!("{}/faults", s.control), &fail_close).await;
+    let _ = s
+        .http
+        .post(&format!("{}/faults", s.control), &fail_close)
+        .await;
     drive(s, &state, &positions).await;
     trip.tripped_at = now_ms();
     let control = s.control.clone();
@@ -80,19 +100,40 @@ pub async fn run(s: &mut Soak) -> Trip {
     let started_flatten = until(s, 30, || async {
         let url = format!("{control}/requests?path={CLOSE}&limit=20");
         let log = s.http.get(&url).await.unwrap_or(Value::Null);
-        log["requests"].as_array().is_some_and(|r| r.iter().any(|x| x["ts"].as_i64().unwrap_or(0) >= since))
+        log["requests"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|x| x["ts"].as_i64().unwrap_or(0) >= since))
     })
     .await;
-    let down = s.kill_bot(if started_flatten { "kill_in_flatten" } else { "kill_random" });
+    let down = s.kill_bot(if started_flatten {
+        "kill_in_flatten"
+    } else {
+        "kill_random"
+    });
     trip.killed_in_flatten = started_flatten;
     // Prices (and equity) back above the floor before the restart.
-    let _ = s.http.post(&format!("{}/balance", s.control), &json!({"balance": balance.to_string()})).await;
+    let _ = s
+        .http
+        .post(
+            &format!("{}/balance", s.control),
+            &json!({"balance": balance.to_string()}),
+        )
+        .await;
     s.restart("kill_in_flatten", down, false).await;
-    trip.flat = until(s, 40, || async { open_positions(&audit(s).await).is_empty() }).await;
-    let _ = s.http.post(&format!("{}/market", s.control), &json!({"paused": false})).await;
-    println!("soak: emergency with {} positions, flat afterwards: {}", trip.positions_at_trip, trip.flat);
+    trip.flat = until(s, 40, || async {
+        open_positions(&audit(s).await).is_empty()
+    })
+    .await;
+    let _ = s
+        .http
+        .post(&format!("{}/market", s.control), &json!({"paused": false}))
+        .await;
+    println!(
+        "soak: emergency with {} positions, flat afterwards: {}",
+        trip.positions_at_trip, trip.flat
+    );
     let down = now_ms();
-    s.stop_bot();
+    s.stop_bot().await;
     trip.resumed = resume(s).await;
     s.restart("resume", down, true).await;
     trip
@@ -103,17 +144,38 @@ pub async fn run(s: &mut Soak) -> Trip {
 async fn drive(s: &Soak, state: &Value, positions: &[(String, String)]) {
     let markets = state["markets"].as_array().cloned().unwrap_or_default();
     for (symbol, side) in positions {
-        let Some(last) = markets.iter().find(|m| m["symbol"] == symbol.as_str()).map(|m| dec(&m["last"])) else {
+        let Some(last) = markets
+            .iter()
+            .find(|m| m["symbol"] == symbol.as_str())
+            .map(|m| dec(&m["last"]))
+        else {
             continue;
         };
-        let factor = if side == "long" { Decimal::new(999, 3) } else { Decimal::new(1001, 3) };
+        let factor = if side == "long" {
+            Decimal::new(999, 3)
+        } else {
+            Decimal::new(1001, 3)
+        };
         let body = json!({"symbol": symbol, "price": (last * factor).to_string()});
         let _ = s.http.post(&format!("{}/price", s.control), &body).await;
     }
-    let now = s.http.get(&format!("{}/state", s.control)).await.unwrap_or(Value::Null);
-    let (balance, equity) = (dec(&now["accounts"][0]["balance"]), dec(&now["accounts"][0]["equity"]));
+    let now = s
+        .http
+        .get(&format!("{}/state", s.control))
+        .await
+        .unwrap_or(Value::Null);
+    let (balance, equity) = (
+        dec(&now["accounts"][0]["balance"]),
+        dec(&now["accounts"][0]["equity"]),
+    );
     let target = (balance - (equity - TRIP_EQUITY)).max(Decimal::ZERO);
-    let _ = s.http.post(&format!("{}/balance", s.control), &json!({"balance": target.to_string()})).await;
+    let _ = s
+        .http
+        .post(
+            &format!("{}/balance", s.control),
+            &json!({"balance": target.to_string()}),
+        )
+        .await;
 }
 
 /// `viper resume --config` on the stopped bot's journal; true when it exited 0 within 30 s.

@@ -193,8 +193,16 @@ impl Faults {
                     if self.episodes.len() >= MAX_EPISODES {
                         self.episodes.remove(0);
                     }
-                    self.episodes.push((id, Episode { kind, from: now, to: None }));
-                } else if let Some((_, e)) = self.episodes.iter_mut().rev().find(|(i, _)| *i == id) {
+                    self.episodes.push((
+                        id,
+                        Episode {
+                            kind,
+                            from: now,
+                            to: None,
+                        },
+                    ));
+                } else if let Some((_, e)) = self.episodes.iter_mut().rev().find(|(i, _)| *i == id)
+                {
                     e.to = Some(now);
                 }
             }
