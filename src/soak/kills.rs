@@ -14,9 +14,6 @@ impl Soak {
     /// Kills in rotation: in flight (between send and answer; the next life is armed to die
     /// between the journal write and the send), then at a random moment.
     pub(super) async fn scheduled_kill(&mut self, n: usize) {
-        if self.obs.ws_per_start == 0 {
-            self.obs.ws_per_start = self.ws_opened().await;
-        }
         let (cause, down) = if n.is_multiple_of(2) {
             let hit = self.kill_in_flight().await;
             self.arm_next = true;
@@ -66,7 +63,8 @@ impl Soak {
         })
     }
 
-    async fn ws_opened(&self) -> u64 {
+    /// WebSocket connections the simulator has accepted so far.
+    pub(super) async fn ws_opened(&self) -> u64 {
         let audit = self
             .http
             .get(&format!("{}/audit", self.control))

@@ -77,7 +77,8 @@ pub struct Observed {
     pub bot_up_secs: f64,
     /// The forced emergency.
     pub trip: Option<Trip>,
-    /// WebSocket connections one start opens (measured at the first start).
+    /// WebSocket connections one start opens (measured when the first start was trading,
+    /// before any fault).
     pub ws_per_start: u64,
     /// Starts that ended before the bot traded (each retried after the restart delay).
     pub start_failures: u64,

@@ -94,11 +94,13 @@ pub async fn soak(args: SoakArgs, plan: FaultPlan, exe: PathBuf) -> anyhow::Resu
     };
     let plan = serde_json::to_value(&plan)?;
     let begun = match s.start_bot(true).await {
-        Ok(()) => s
-            .http
-            .post(&format!("{}/faults", s.control), &plan)
-            .await
-            .context("installing the fault plan"),
+        Ok(()) => {
+            s.obs.ws_per_start = s.ws_opened().await;
+            s.http
+                .post(&format!("{}/faults", s.control), &plan)
+                .await
+                .context("installing the fault plan")
+        }
         Err(e) => Err(e),
     };
     match begun {
