@@ -13,7 +13,14 @@ pub struct JournalRow {
     pub client_oid: String,
     /// Last phase.
     pub phase: String,
+    /// When it was journaled, ms.
+    pub created_ms: i64,
 }
+
+/// A non-final journal row younger than this at the end is pending, not lost, ms: the bot
+/// may keep an unknown create as exposure for its horizon (120 s by default) before it may
+/// call it absent.
+pub const PENDING_GRACE_MS: i64 = 180_000;
 
 /// A time interval on the simulator's clock, ms.
 pub type Span = (i64, i64);
@@ -43,8 +50,10 @@ fn orders_by_oid(audit: &Value, uid: u64) -> HashMap<String, Vec<&Value>> {
 pub struct Lost {
     /// Journaled `rejected` but the exchange has the order.
     pub rejected_but_on_exchange: usize,
-    /// Journaled, never final, and absent from the exchange.
+    /// Journaled, never final, absent from the exchange, and older than the pending grace.
     pub unresolved: usize,
+    /// Journaled, not final, absent, younger than the grace: still exposure, not counted.
+    pub pending_at_end: usize,
     /// On the exchange with the bot's clientOid prefix but never journaled.
     pub unjournaled: usize,
     /// Sum of the above.
@@ -59,6 +68,7 @@ pub fn lost_and_duplicates(
     uid: u64,
     journal: &[JournalRow],
     prefix: &str,
+    end: i64,
 ) -> (Lost, usize) {
     let on_exchange = orders_by_oid(audit, uid);
     let duplicates = on_exchange.values().filter(|v| v.len() > 1).count();
@@ -69,6 +79,9 @@ pub fn lost_and_duplicates(
         let final_phase = matches!(r.phase.as_str(), "filled" | "cancelled" | "rejected");
         if r.phase == "rejected" && there {
             lost.rejected_but_on_exchange += 1;
+        } else if !final_phase && !there && end - r.created_ms < PENDING_GRACE_MS {
+            lost.pending_at_end += 1;
+            continue;
         } else if !final_phase && !there {
             lost.unresolved += 1;
         } else {

@@ -7,6 +7,7 @@ fn row(oid: &str, phase: &str) -> JournalRow {
     JournalRow {
         client_oid: oid.into(),
         phase: phase.into(),
+        created_ms: 0,
     }
 }
 
@@ -26,7 +27,8 @@ fn lost_covers_rejected_but_filled_unresolved_and_unjournaled() {
         row("vp5", "rejected"),
         row("vp6", "sent"),
     ];
-    let (lost, dups) = lost_and_duplicates(&audit, UID, &journal, "vp");
+    let end = PENDING_GRACE_MS + 1;
+    let (lost, dups) = lost_and_duplicates(&audit, UID, &journal, "vp", end);
     assert_eq!(dups, 1, "vp3 twice");
     assert_eq!(lost.rejected_but_on_exchange, 1, "vp2");
     assert_eq!(lost.unresolved, 2, "vp4 and vp6");
@@ -35,8 +37,14 @@ fn lost_covers_rejected_but_filled_unresolved_and_unjournaled() {
         "vp9 is another account's, guard-1 not ours"
     );
     assert_eq!(lost.total, 3);
-    let (lost, _) = lost_and_duplicates(&audit, UID, &journal[..1], "vp");
+    let (lost, _) = lost_and_duplicates(&audit, UID, &journal[..1], "vp", end);
     assert_eq!(lost.unjournaled, 2, "vp2 and vp3 were never journaled");
+    let (lost, _) = lost_and_duplicates(&audit, UID, &journal, "vp", 1_000);
+    assert_eq!(
+        (lost.unresolved, lost.pending_at_end),
+        (0, 2),
+        "young unknowns are pending"
+    );
 }
 
 #[test]

@@ -165,12 +165,13 @@ pub fn read_journal(data_dir: &Path) -> anyhow::Result<Vec<JournalRow>> {
     }
     let conn =
         rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    let mut st = conn.prepare("SELECT client_oid, phase FROM orders")?;
+    let mut st = conn.prepare("SELECT client_oid, phase, created_ms FROM orders")?;
     let rows = st
         .query_map([], |r| {
             Ok(JournalRow {
                 client_oid: r.get(0)?,
                 phase: r.get(1)?,
+                created_ms: r.get(2)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
@@ -198,6 +199,47 @@ fn outages(audit: &Value) -> Vec<Span> {
         .unwrap_or_default()
 }
 
+/// Feed uptime over the time the bot traded and the exchange was up.
+fn feeds(audit: &Value, obs: &Observed) -> Feeds {
+    let end = obs.ended_at;
+    let mut excluded: Vec<Span> = obs
+        .restarts
+        .iter()
+        .map(|r| (r.down_at, r.back_at.unwrap_or(end)))
+        .collect();
+    excluded.extend(outages(audit));
+    let start = obs.first_ready.unwrap_or(end);
+    let measured = figures::minus((start, end), &excluded);
+    let measured_ms: i64 = measured.iter().map(|(a, b)| b - a).sum();
+    Feeds {
+        public_uptime: figures::uptime(&audit["feeds"]["public"], &measured),
+        private_uptime: figures::uptime(&audit["feeds"]["private"], &measured),
+        measured_secs: measured_ms as f64 / 1000.0,
+        excluded_secs: ((end - start) - measured_ms) as f64 / 1000.0,
+    }
+}
+
+/// The emergency timelines of the soak's account.
+fn emergencies(audit: &Value) -> Vec<Emergency> {
+    audit["emergencies"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|e| e["uid"].as_u64() == Some(viper_sim::DEFAULT_UID))
+                .map(|e| {
+                    let breached_at = e["breached_at"].as_i64().unwrap_or(0);
+                    let flat_at = e["flat_at"].as_i64();
+                    Emergency {
+                        breached_at,
+                        flat_at,
+                        breach_to_flat_ms: flat_at.map(|f| f - breached_at),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Builds the report from the audit, the request log, the journal and the soak's record.
 pub fn build(
     audit: &Value,
@@ -209,7 +251,7 @@ pub fn build(
     let uid = viper_sim::DEFAULT_UID;
     let end = obs.ended_at;
     let (lost, duplicate_client_oids) =
-        figures::lost_and_duplicates(audit, uid, journal, OID_PREFIX);
+        figures::lost_and_duplicates(audit, uid, journal, OID_PREFIX, end);
     let mut journal_phases = BTreeMap::new();
     for r in journal {
         *journal_phases.entry(r.phase.clone()).or_insert(0) += 1;
@@ -223,38 +265,8 @@ pub fn build(
             })
             .count()
     });
-    let mut excluded: Vec<Span> = obs
-        .restarts
-        .iter()
-        .map(|r| (r.down_at, r.back_at.unwrap_or(end)))
-        .collect();
-    excluded.extend(outages(audit));
-    let start = obs.first_ready.unwrap_or(end);
-    let measured = figures::minus((start, end), &excluded);
-    let measured_ms: i64 = measured.iter().map(|(a, b)| b - a).sum();
-    let feeds = Feeds {
-        public_uptime: figures::uptime(&audit["feeds"]["public"], &measured),
-        private_uptime: figures::uptime(&audit["feeds"]["private"], &measured),
-        measured_secs: measured_ms as f64 / 1000.0,
-        excluded_secs: ((end - start) - measured_ms) as f64 / 1000.0,
-    };
-    let emergency_stops = audit["emergencies"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter(|e| e["uid"].as_u64() == Some(uid))
-                .map(|e| {
-                    let breached_at = e["breached_at"].as_i64().unwrap_or(0);
-                    let flat_at = e["flat_at"].as_i64();
-                    Emergency {
-                        breached_at,
-                        flat_at,
-                        breach_to_flat_ms: flat_at.map(|f| f - breached_at),
-                    }
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let feeds = feeds(audit, &obs);
+    let emergency_stops = emergencies(audit);
     let times: Vec<i64> = obs
         .restarts
         .iter()

@@ -165,6 +165,14 @@ impl Fault {
     pub fn problems(&self, at: &str) -> Vec<String> {
         let mut out = Vec::new();
         let mut bad = |key: &str, msg: String| out.push(format!("{at}.{key}: {msg}"));
+        self.value_problems(&mut bad);
+        self.placement_problems(&mut bad);
+        self.schedule_problems(&mut bad);
+        out
+    }
+
+    /// Numbers out of range.
+    fn value_problems(&self, bad: &mut impl FnMut(&str, String)) {
         let unit = |v: f64| v.is_finite() && (0.0..=1.0).contains(&v);
         if !unit(self.probability) {
             bad(
@@ -186,12 +194,10 @@ impl Fault {
         if let Some(max) = self.latency_max_ms
             && (max < self.latency_ms || max > MAX_LATENCY_MS)
         {
+            let min = self.latency_ms;
             bad(
                 "latency_max_ms",
-                format!(
-                    "must be within latency_ms ({})..={MAX_LATENCY_MS}, got {max}",
-                    self.latency_ms
-                ),
+                format!("must be within latency_ms ({min})..={MAX_LATENCY_MS}, got {max}"),
             );
         }
         if matches!(self.kind, FaultKind::WsDelay | FaultKind::WsReorder) && self.latency_ms == 0 {
@@ -213,22 +219,21 @@ impl Fault {
         {
             bad("code", format!("must be a numeric Bitget code, got {c:?}"));
         }
+    }
+
+    /// Keys that do not apply to this kind.
+    fn placement_problems(&self, bad: &mut impl FnMut(&str, String)) {
+        let kind = self.kind.as_str();
         if self.kind != FaultKind::Error && (self.code.is_some() || self.http_status.is_some()) {
             let key = if self.code.is_some() {
                 "code"
             } else {
                 "http_status"
             };
-            bad(
-                key,
-                format!("only applies to kind error, not {}", self.kind.as_str()),
-            );
+            bad(key, format!("only applies to kind error, not {kind}"));
         }
         if self.path.is_some() && !self.kind.per_request() {
-            bad(
-                "path",
-                format!("{} applies to no single REST path", self.kind.as_str()),
-            );
+            bad("path", format!("{kind} applies to no single REST path"));
         }
         if let Some(p) = &self.path
             && !p.starts_with('/')
@@ -240,14 +245,9 @@ impl Fault {
                 "scope",
                 format!("must be public, private or all, got {s:?}"),
             ),
-            (Some(_), false) => bad(
-                "scope",
-                format!("only applies to ws_* kinds, not {}", self.kind.as_str()),
-            ),
+            (Some(_), false) => bad("scope", format!("only applies to ws_* kinds, not {kind}")),
             _ => {}
         }
-        self.schedule_problems(&mut bad);
-        out
     }
 
     fn schedule_problems(&self, bad: &mut impl FnMut(&str, String)) {
