@@ -151,3 +151,42 @@ async fn reset_and_bad_control_input() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 404);
 }
+
+#[actix_rt::test]
+async fn balance_sets_equity_and_a_paused_market_holds_still() {
+    let mut cfg = config();
+    cfg.auto_tick = true;
+    cfg.tick_ms = 20;
+    let api = Api::start(cfg).await;
+    let set = api
+        .control("POST", "/balance", json!({"balance": "14.5"}))
+        .await;
+    assert_eq!(set["equity"], "14.5");
+    assert_eq!(api.account().await["accountEquity"], "14.5");
+    let steps = |v: &serde_json::Value| v["markets"][0]["steps"].as_u64().unwrap();
+    api.control("POST", "/market", json!({"paused": true}))
+        .await;
+    let before = steps(&api.control("GET", "/state", json!({})).await);
+    actix_rt::time::sleep(Duration::from_millis(300)).await;
+    let state = api.control("GET", "/state", json!({})).await;
+    assert_eq!(state["paused"], true);
+    assert!(
+        steps(&state) <= before + 1,
+        "at most a tick already under way"
+    );
+    api.control("POST", "/market", json!({"paused": false}))
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while steps(&api.control("GET", "/state", json!({})).await) < before + 3 {
+        assert!(Instant::now() < deadline, "the market resumes");
+        actix_rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    let url = format!("{}/balance", api.sim.control_url);
+    let r = api
+        .client
+        .post(url)
+        .send_json(&json!({"balance": "-1"}))
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+}
