@@ -178,16 +178,23 @@ pub fn read_journal(data_dir: &Path) -> anyhow::Result<Vec<JournalRow>> {
     Ok(rows)
 }
 
-/// Spans during which the exchange was down (the audit's outage episodes), each extended by
-/// the freshness window: until its next poll after the exchange is back, no client can hold
-/// data younger than the outage.
+/// Spans during which the exchange refused most of everything — outage episodes, and episodes
+/// of `error` or `rate_limit` rules on every path at probability ≥ 0.5 — each extended by the
+/// freshness window: until its next poll after the exchange is back, no client can hold data
+/// younger than the episode.
 fn outages(audit: &Value) -> Vec<Span> {
     let fresh = audit["feed_fresh_ms"].as_i64().unwrap_or(0);
+    let exchange_wide = |e: &&Value| {
+        e["kind"] == "outage"
+            || ((e["kind"] == "rate_limit" || e["kind"] == "error")
+                && e["path"].is_null()
+                && e["probability"].as_f64().unwrap_or(0.0) >= 0.5)
+    };
     audit["fault_episodes"]
         .as_array()
         .map(|a| {
             a.iter()
-                .filter(|e| e["kind"] == "outage")
+                .filter(exchange_wide)
                 .filter_map(|e| {
                     Some((
                         e["from"].as_i64()?,

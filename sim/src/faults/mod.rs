@@ -58,6 +58,11 @@ pub struct WsFaults {
 pub struct Episode {
     /// The rule's kind.
     pub kind: &'static str,
+    /// The rule's REST path (None = every path).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The rule's per-request probability.
+    pub probability: f64,
     /// Start, server ms.
     pub from: i64,
     /// End, server ms (None while it lasts).
@@ -187,7 +192,12 @@ impl Faults {
             let was = r.active;
             r.active = on;
             let scope = scope_of(&r.rule);
-            let (id, kind) = (r.id, r.rule.kind.as_str());
+            let (id, kind, path, probability) = (
+                r.id,
+                r.rule.kind.as_str(),
+                r.rule.path.clone(),
+                r.rule.probability,
+            );
             if was != on {
                 if on {
                     if self.episodes.len() >= MAX_EPISODES {
@@ -197,6 +207,8 @@ impl Faults {
                         id,
                         Episode {
                             kind,
+                            path,
+                            probability,
                             from: now,
                             to: None,
                         },
