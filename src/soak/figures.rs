@@ -316,8 +316,9 @@ pub fn uptime(fresh: &Value, measured: &[Span]) -> f64 {
 pub struct Rest {
     /// Requests the exchange received.
     pub requests: usize,
-    /// Attempts that gave the client no usable answer (error, 429, 503, withheld, malformed,
-    /// or delayed beyond its timeout).
+    /// Attempts that gave the client no usable answer (5xx, 429, `40015`, withheld,
+    /// truncated, or delayed beyond its timeout); business answers (not found, rejected) count
+    /// as answers.
     pub failed_attempts: usize,
     /// Failed attempts no later success on the same method and path followed within 10 s.
     pub unrecovered: usize,
@@ -330,8 +331,12 @@ pub fn rest(requests: &Value, timeout_ms: u64) -> Rest {
     let rows = arr(&requests["requests"]);
     let failed = |r: &Value| {
         let fault = r["fault"].as_str().unwrap_or_default();
-        r["http"].as_u64() != Some(200)
-            || r["code"].as_str() != Some("00000")
+        let http = r["http"].as_u64().unwrap_or(0);
+        // A business answer (an order not found, a rejection) is an answer the client acts
+        // on; 5xx, 429, system errors and broken or late answers are not.
+        http >= 500
+            || http == 429
+            || r["code"].as_str() == Some("40015")
             || fault.contains("drop_after_apply")
             || fault.contains("malformed")
             || r["delay_ms"].as_u64().unwrap_or(0) >= timeout_ms

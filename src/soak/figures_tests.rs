@@ -127,10 +127,16 @@ fn rest_failures_count_as_recovered_when_a_retry_succeeds() {
         r(300, "/c", 200, "00000", "latency", 2500),
         r(400, "/c", 200, "00000", "latency", 100),
         r(20_000, "/b", 200, "00000", "", 0),
+        r(20_100, "/d", 400, "40109", "", 0),
+        r(20_200, "/d", 429, "429", "rate_limit", 0),
     ]});
     let x = rest(&log, 2000);
-    assert_eq!((x.requests, x.failed_attempts, x.unrecovered), (6, 3, 1));
-    assert!((x.success_rate_after_retries - 0.75).abs() < 1e-9);
+    assert_eq!(
+        (x.requests, x.failed_attempts, x.unrecovered),
+        (8, 4, 2),
+        "a not-found answer is an answer"
+    );
+    assert!((x.success_rate_after_retries - 4.0 / 6.0).abs() < 1e-9);
 }
 
 #[test]

@@ -77,6 +77,8 @@ pub struct Observed {
     pub bot_up_secs: f64,
     /// The forced emergency.
     pub trip: Option<Trip>,
+    /// Spans the soak held the market still (no market data to deliver), ms.
+    pub paused: Vec<(i64, i64)>,
     /// WebSocket connections one start opens (measured when the first start was trading,
     /// before any fault).
     pub ws_per_start: u64,
@@ -218,8 +220,12 @@ fn feeds(audit: &Value, obs: &Observed) -> Feeds {
     let start = obs.first_ready.unwrap_or(end);
     let measured = figures::minus((start, end), &excluded);
     let measured_ms: i64 = measured.iter().map(|(a, b)| b - a).sum();
+    // While the soak holds the market still there is no market data to deliver.
+    let fresh = audit["feed_fresh_ms"].as_i64().unwrap_or(0);
+    excluded.extend(obs.paused.iter().map(|(a, b)| (*a, b + fresh)));
+    let measured_public = figures::minus((start, end), &excluded);
     Feeds {
-        public_uptime: figures::uptime(&audit["feeds"]["public"], &measured),
+        public_uptime: figures::uptime(&audit["feeds"]["public"], &measured_public),
         private_uptime: figures::uptime(&audit["feeds"]["private"], &measured),
         measured_secs: measured_ms as f64 / 1000.0,
         excluded_secs: ((end - start) - measured_ms) as f64 / 1000.0,

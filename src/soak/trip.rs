@@ -88,6 +88,7 @@ pub async fn run(s: &mut Soak) -> Trip {
         .http
         .post(&format!("{}/market", s.control), &json!({"paused": true}))
         .await;
+    let paused_at = now_ms();
     let fail_close = json!({"faults": [{"path": CLOSE, "kind": "error", "http_status": 500, "code": "40015", "count": 2}]});
     let _ = s
         .http
@@ -128,6 +129,7 @@ pub async fn run(s: &mut Soak) -> Trip {
         .http
         .post(&format!("{}/market", s.control), &json!({"paused": false}))
         .await;
+    s.obs.paused.push((paused_at, now_ms()));
     println!(
         "soak: emergency with {} positions, flat afterwards: {}",
         trip.positions_at_trip, trip.flat
