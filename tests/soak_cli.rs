@@ -117,3 +117,62 @@ fn a_bot_that_cannot_start_is_reported_within_duration_plus_grace_and_nothing_is
         "{bot_log}"
     );
 }
+
+#[actix_rt::test]
+async fn sigterm_stops_the_soak_its_children_and_still_writes_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    let report = dir.path().join("report.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_viper"))
+        .args(["soak", "--duration", "10m", "--no-trip", "--work-dir"])
+        .arg(&work)
+        .arg("--report")
+        .arg(&report)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
+    // Wait until the bot printed its admin address (it started), generously for a loaded machine.
+    let started = Instant::now();
+    let admin = loop {
+        let log = std::fs::read_to_string(work.join("bot.log")).unwrap_or_default();
+        if let Some(a) = log.lines().find_map(|l| l.split("viper admin:").nth(1)) {
+            break a.trim().trim_start_matches("http://").to_string();
+        }
+        if started.elapsed() > Duration::from_secs(180) {
+            let _ = child.kill();
+            panic!("the bot never started");
+        }
+        actix_rt::time::sleep(Duration::from_millis(200)).await;
+    };
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+    let stopping = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if stopping.elapsed() > Duration::from_secs(150) {
+            let _ = child.kill();
+            panic!("the soak did not stop after SIGTERM");
+        }
+        actix_rt::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(!status.success());
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(r["run"]["interrupted"], true, "{r}");
+    let sim_log = std::fs::read_to_string(work.join("sim.log")).unwrap();
+    let rest = sim_log
+        .lines()
+        .find_map(|l| l.split("REST:").nth(1))
+        .unwrap()
+        .trim()
+        .to_string();
+    for addr in [rest.trim_start_matches("http://").to_string(), admin] {
+        assert!(
+            std::net::TcpStream::connect(&addr).is_err(),
+            "{addr} still listens"
+        );
+    }
+}

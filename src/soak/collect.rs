@@ -37,6 +37,7 @@ impl Soak {
         sim: &mut Proc,
     ) -> anyhow::Result<bool> {
         self.obs.ended_at = now_ms();
+        self.obs.interrupted = self.was_interrupted();
         self.stop_bot().await;
         let audit = self
             .http

@@ -36,7 +36,7 @@ impl Soak {
             .await
             .is_ok()
         {
-            let until = (Instant::now() + Duration::from_secs(60)).min(self.deadline);
+            let until = (Instant::now() + Duration::from_secs(60)).min(self.deadline());
             while Instant::now() < until {
                 if self.held_since(since).await {
                     return ("kill_in_flight", self.kill_bot("kill_in_flight"));

@@ -63,6 +63,8 @@ pub struct Observed {
     pub first_ready: Option<i64>,
     /// End of the run, ms.
     pub ended_at: i64,
+    /// A signal stopped the run early.
+    pub interrupted: bool,
     /// Why the soak could not run, if it could not.
     pub failed_to_start: Option<String>,
     /// Restarts, in order.
@@ -325,6 +327,9 @@ pub fn build(
 /// The thresholds of issue 11 (plus: the bot started, and the forced emergency ended flat).
 pub fn failures(r: &Report) -> Vec<String> {
     let mut f = Vec::new();
+    if r.run.interrupted {
+        f.push("interrupted by a signal before its duration".to_string());
+    }
     if let Some(why) = &r.run.failed_to_start {
         f.push(format!("the bot failed to start: {why}"));
     }

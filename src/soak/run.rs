@@ -10,7 +10,9 @@ use anyhow::Context as _;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
+use std::cell::Cell;
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use viper_sim::faults::FaultPlan;
 
@@ -45,8 +47,9 @@ pub struct Soak {
     pub obs: Observed,
     /// Loopback HTTP.
     pub http: Http,
-    /// The hard deadline.
-    pub deadline: Instant,
+    /// The hard deadline (brought to now by SIGINT or SIGTERM).
+    deadline: Rc<Cell<Instant>>,
+    interrupted: Rc<Cell<bool>>,
     pub(super) arm_next: bool,
     pub(super) armed: bool,
     pub(super) rng: StdRng,
@@ -87,11 +90,13 @@ pub async fn soak(args: SoakArgs, plan: FaultPlan, exe: PathBuf) -> anyhow::Resu
             ..Observed::default()
         },
         http: Http::new(Duration::from_secs(20)),
-        deadline: started + args.duration + args.grace,
+        deadline: Rc::new(Cell::new(started + args.duration + args.grace)),
+        interrupted: Rc::new(Cell::new(false)),
         arm_next: false,
         armed: false,
         rng: StdRng::seed_from_u64(args.seed ^ 0x50a6),
     };
+    s.stop_on_signal();
     let plan = serde_json::to_value(&plan)?;
     let begun = match s.start_bot(true).await {
         Ok(()) => {
@@ -140,6 +145,43 @@ fn prepare(args: &SoakArgs) -> anyhow::Result<(PathBuf, PathBuf)> {
 }
 
 impl Soak {
+    /// Whether a signal stopped the run early.
+    pub fn was_interrupted(&self) -> bool {
+        self.interrupted.get()
+    }
+
+    /// The hard deadline: every wait ends by it.
+    pub fn deadline(&self) -> Instant {
+        self.deadline.get()
+    }
+
+    /// On SIGINT or SIGTERM the deadline becomes now: every wait ends, the soak stops its
+    /// children, and the report says it was interrupted.
+    fn stop_on_signal(&self) {
+        let (deadline, interrupted) = (self.deadline.clone(), self.interrupted.clone());
+        actix_rt::spawn(async move {
+            #[cfg(unix)]
+            let term = async {
+                use actix_rt::signal::unix::{SignalKind, signal};
+                match signal(SignalKind::terminate()) {
+                    Ok(mut s) => {
+                        s.recv().await;
+                    }
+                    Err(_) => std::future::pending().await,
+                }
+            };
+            #[cfg(not(unix))]
+            let term = std::future::pending::<()>();
+            tokio::select! {
+                _ = actix_rt::signal::ctrl_c() => {}
+                () = term => {}
+            }
+            println!("soak: interrupted; stopping the bot and the simulator");
+            interrupted.set(true);
+            deadline.set(Instant::now());
+        });
+    }
+
     /// Starts the bot and waits until it trades (`ready`) or, with `ready` false, answers.
     /// A bot that exits during start-up is started again after the restart delay, as its
     /// service manager would, until the start limit.
@@ -165,7 +207,7 @@ impl Soak {
                 "order.sent".to_string(),
             ));
         }
-        let until = (Instant::now() + START_LIMIT).min(self.deadline);
+        let until = (Instant::now() + START_LIMIT).min(self.deadline());
         let mut last = anyhow::anyhow!("no time left to start the bot");
         while Instant::now() < until {
             match self.start_once(&env, ready, until).await {
@@ -299,7 +341,7 @@ impl Soak {
         let mut trip_at = (!args.no_trip).then(|| started + args.duration.mul_f64(0.55));
         let mut next_progress = Instant::now();
         let mut kills = 0usize;
-        while Instant::now() < run_until && Instant::now() < self.deadline {
+        while Instant::now() < run_until && Instant::now() < self.deadline() {
             actix_rt::time::sleep(Duration::from_millis(250)).await;
             self.sample();
             if !self.bot.as_mut().is_some_and(Proc::alive) {

@@ -51,7 +51,7 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    let end = (Instant::now() + Duration::from_secs(secs)).min(s.deadline);
+    let end = (Instant::now() + Duration::from_secs(secs)).min(s.deadline());
     while Instant::now() < end {
         if f().await {
             return true;
@@ -65,7 +65,7 @@ where
 pub async fn run(s: &mut Soak) -> Trip {
     println!("soak: forcing an emergency stop");
     let mut positions = Vec::new();
-    let end = (Instant::now() + Duration::from_secs(45)).min(s.deadline);
+    let end = (Instant::now() + Duration::from_secs(45)).min(s.deadline());
     while Instant::now() < end {
         positions = open_positions(&audit(s).await);
         if !positions.is_empty() {
