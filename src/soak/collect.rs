@@ -56,15 +56,7 @@ impl Soak {
         let journal = report::read_journal(&self.work.join("bot")).unwrap_or_default();
         self.obs.wall_secs = started.elapsed().as_secs_f64();
         self.obs.load[1] = loadavg();
-        // The soak's bot config keeps the default limits (setup.rs); read from the type, not
-        // the file, so VIPER_* overrides in the soak's environment cannot hide a breach.
-        let cfg = crate::config::BotConfig::default();
-        let limits = super::figures::Limits {
-            max_positions: cfg.risk.max_positions as u64,
-            max_position_margin: cfg.risk.max_position_margin,
-            max_total_margin: cfg.risk.max_total_margin,
-            slippage: rust_decimal::Decimal::new(1, 2),
-        };
+        let limits = default_limits();
         let r = report::build(
             &audit,
             &requests,
@@ -81,6 +73,48 @@ impl Soak {
         println!("{}", summary(&r));
         println!("report: {}", path.display());
         Ok(r.passed)
+    }
+}
+
+/// Rebuilds a finished soak's report from its work directory with the current figures.
+pub(super) fn rebuild(
+    dir: &std::path::Path,
+    out: Option<&std::path::Path>,
+) -> anyhow::Result<bool> {
+    let read = |name: &str| -> anyhow::Result<Value> {
+        let p = dir.join(name);
+        let text = std::fs::read(&p).with_context(|| format!("reading {}", p.display()))?;
+        serde_json::from_slice(&text).with_context(|| format!("{} is not JSON", p.display()))
+    };
+    let audit = read("audit.json")?;
+    let requests = read("requests.json")?;
+    let old = read("report.json").or_else(|_| {
+        anyhow::bail!(
+            "{} has no report.json (give the old report's directory)",
+            dir.display()
+        )
+    })?;
+    let obs: report::Observed =
+        serde_json::from_value(old["run"].clone()).context("report.json: run")?;
+    let journal = report::read_journal(&dir.join("bot"))?;
+    let r = report::build(&audit, &requests, &journal, obs, default_limits());
+    let path = out
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_else(|| dir.join("report.json"));
+    std::fs::write(&path, serde_json::to_string_pretty(&r)?)?;
+    println!("{}", summary(&r));
+    Ok(r.passed)
+}
+
+/// The limits the soak's bot runs with (setup.rs keeps the defaults), read from the type, not
+/// a file, so `VIPER_*` overrides in the soak's environment cannot hide a breach.
+fn default_limits() -> super::figures::Limits {
+    let cfg = crate::config::BotConfig::default();
+    super::figures::Limits {
+        max_positions: cfg.risk.max_positions as u64,
+        max_position_margin: cfg.risk.max_position_margin,
+        max_total_margin: cfg.risk.max_total_margin,
+        slippage: rust_decimal::Decimal::new(1, 2),
     }
 }
 

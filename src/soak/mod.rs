@@ -48,6 +48,10 @@ pub struct SoakArgs {
     /// Skip the forced emergency stop.
     #[arg(long)]
     pub no_trip: bool,
+    /// Instead of running: rebuild the report of a finished soak from its work directory
+    /// (`audit.json`, `requests.json`, the journal, and the `run` part of `report.json`).
+    #[arg(long, value_name = "WORK_DIR")]
+    pub rebuild: Option<PathBuf>,
 }
 
 impl SoakArgs {
@@ -74,6 +78,9 @@ impl SoakArgs {
 
 /// Runs a soak; Ok(true) when every threshold held.
 pub fn run(args: SoakArgs) -> anyhow::Result<bool> {
+    if let Some(dir) = &args.rebuild {
+        return collect::rebuild(dir, args.report.as_deref());
+    }
     let problems = args.problems();
     anyhow::ensure!(problems.is_empty(), "{}", problems.join("; "));
     let plan = match &args.faults {

@@ -3,7 +3,7 @@
 //! exit status.
 
 use super::figures::{self, Breach, JournalRow, Limits, Lost, Rest, Span, Unprotected};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -16,7 +16,7 @@ pub const MIN_FEED_UPTIME: f64 = 0.999;
 pub const MAX_UNPROTECTED_MS: i64 = 1_000;
 
 /// One restart of the bot.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Restart {
     /// Why it went down: `kill_random`, `kill_in_flight`, `kill_after_journal`,
     /// `kill_in_flatten`, `exited` (the bot ended by itself), `resume`.
@@ -30,7 +30,7 @@ pub struct Restart {
 }
 
 /// The emergency the soak forced once.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Trip {
     /// Open positions when equity was driven below the floor.
     pub positions_at_trip: usize,
@@ -45,7 +45,8 @@ pub struct Trip {
 }
 
 /// What the soak recorded itself.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Observed {
     /// Seed of the simulator and of the soak's own draws.
     pub seed: u64,
