@@ -59,11 +59,17 @@ pub async fn before_push(
 
 /// True while a `ws_login_fail` or `outage` episode refuses private logins.
 pub fn login_refused(shared: &Shared) -> bool {
+    shared.fault_tick();
     let ws = lock(&shared.faults).ws();
     ws.login_fail || ws.outage
 }
 
 /// True while an `outage` episode refuses new connections.
+///
+/// The schedule is moved to now first, as REST does per request: read from the 50 ms
+/// scheduler's last pass, a connection opened just after an episode ended (once REST answered
+/// again) was still refused.
 pub fn refuse_connections(shared: &Shared) -> bool {
+    shared.fault_tick();
     lock(&shared.faults).ws().outage
 }

@@ -12,6 +12,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
+use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
 
 const PUBLIC: &[&str] = &["ticker", "trade", "books", "books1", "books5", "books15"];
@@ -51,13 +52,41 @@ struct Conn {
     corrupt_next: bool,
 }
 
+/// What a connection listens to besides its socket, subscribed (and the connection counted)
+/// before the handshake answer goes out, so nothing published after a client sees the
+/// connection open can pass it by.
+pub struct Feeds {
+    /// Engine events (pushes).
+    pub events: broadcast::Receiver<Event>,
+    /// Control-plane commands.
+    pub control: broadcast::Receiver<WsCommand>,
+}
+
+impl Feeds {
+    /// Subscribes and counts the connection (`run` uncounts it when it ends).
+    pub fn subscribe(shared: &Shared) -> Self {
+        shared.ws_connections.fetch_add(1, Ordering::SeqCst);
+        Self {
+            events: shared.events.subscribe(),
+            control: shared.ws_control.subscribe(),
+        }
+    }
+}
+
 /// Serves one connection until it ends.
-pub async fn run(shared: Arc<Shared>, session: Session, stream: MessageStream, private: bool) {
+pub async fn run(
+    shared: Arc<Shared>,
+    session: Session,
+    stream: MessageStream,
+    private: bool,
+    feeds: Feeds,
+) {
     let mut stream = stream.max_frame_size(1 << 16).aggregate_continuations();
-    let mut events = shared.events.subscribe();
-    let mut control = shared.ws_control.subscribe();
+    let Feeds {
+        mut events,
+        mut control,
+    } = feeds;
     let mut check = actix_rt::time::interval(Duration::from_millis(250));
-    shared.ws_connections.fetch_add(1, Ordering::SeqCst);
     let mut c = Conn {
         shared: shared.clone(),
         session,
@@ -74,7 +103,12 @@ pub async fn run(shared: Arc<Shared>, session: Session, stream: MessageStream, p
         corrupt_next: false,
     };
     let exit = loop {
+        // Biased, control first: a command the control plane has already answered for takes
+        // effect before any frame that arrives after it, however late this task is woken
+        // (an unbiased select picked between them at random on a loaded machine).
         tokio::select! {
+            biased;
+            cmd = control.recv() => if let Ok(cmd) = cmd && let Some(exit) = c.on_command(cmd) { break exit; },
             m = stream.recv() => match m {
                 Some(Ok(AggregatedMessage::Text(t))) => match c.on_text(&t).await {
                     Ok(()) => {}
@@ -91,7 +125,6 @@ pub async fn run(shared: Arc<Shared>, session: Session, stream: MessageStream, p
                 Err(RecvError::Lagged(n)) => tracing::debug!(skipped = n, "ws connection lagged; pushes lost"),
                 Err(RecvError::Closed) => break Exit::Drop,
             },
-            cmd = control.recv() => if let Ok(cmd) = cmd && let Some(exit) = c.on_command(cmd) { break exit; },
             _ = check.tick() => if let Some(exit) = c.expired() { break exit; },
         }
     };

@@ -76,6 +76,13 @@ fn open(
     }
     shared.ws_opened[usize::from(private)].fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let (resp, session, stream) = actix_ws::handle(&req, body)?;
-    actix_rt::spawn(conn::run(shared.into_inner(), session, stream, private));
+    let feeds = conn::Feeds::subscribe(&shared);
+    actix_rt::spawn(conn::run(
+        shared.into_inner(),
+        session,
+        stream,
+        private,
+        feeds,
+    ));
     Ok(resp)
 }
