@@ -37,6 +37,11 @@ pub fn describe_metrics() {
         "Time a request waited in the client-side rate limiter"
     );
     describe_counter!(RETRIES, Unit::Count, "Bitget REST retries scheduled");
+    describe_counter!(
+        crate::models::lenient::LENIENT,
+        Unit::Count,
+        "Malformed informational fields treated as absent, by endpoint and field"
+    );
     describe_gauge!(
         CLOCK_OFFSET,
         Unit::Seconds,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::de as d;
 use super::enums::{AssetMode, HoldSide, MarginMode, PosMode, ProductType};
+use super::lenient::{self as l, f};
 
 /// `GET /api/v2/mix/account/account` (one margin coin, leverage fields for one symbol).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -19,25 +20,31 @@ pub struct Account {
     #[serde(deserialize_with = "d::dec")]
     pub available: Decimal,
     /// Max usable to open in cross.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(
+        default,
+        deserialize_with = "l::info_dec::<f::CrossedMaxAvailable, _, _>"
+    )]
     pub crossed_max_available: Option<Decimal>,
     /// Max usable to open in isolated.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(
+        default,
+        deserialize_with = "l::info_dec::<f::IsolatedMaxAvailable, _, _>"
+    )]
     pub isolated_max_available: Option<Decimal>,
     /// Transferable out.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::MaxTransferOut, _, _>")]
     pub max_transfer_out: Option<Decimal>,
     /// Equity incl. unrealised PnL.
     #[serde(deserialize_with = "d::dec")]
     pub account_equity: Decimal,
     /// Equity in USDT.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::UsdtEquity, _, _>")]
     pub usdt_equity: Option<Decimal>,
     /// Equity in BTC.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::AccountEquityBtc, _, _>")]
     pub btc_equity: Option<Decimal>,
     /// Cross risk ratio.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::CrossedRiskRate, _, _>")]
     pub crossed_risk_rate: Option<Decimal>,
     /// Cross leverage of the symbol.
     #[serde(default, deserialize_with = "d::opt_dec")]
@@ -55,27 +62,31 @@ pub struct Account {
     #[serde(default, deserialize_with = "d::opt_enum")]
     pub pos_mode: Option<PosMode>,
     /// Unrealised PnL (may be `""`).
-    #[serde(default, deserialize_with = "d::opt_dec", rename = "unrealizedPL")]
+    #[serde(
+        default,
+        deserialize_with = "l::info_dec::<f::UnrealizedPl, _, _>",
+        rename = "unrealizedPL"
+    )]
     pub unrealized_pl: Option<Decimal>,
     /// Cross unrealised PnL.
     #[serde(
         default,
-        deserialize_with = "d::opt_dec",
+        deserialize_with = "l::info_dec::<f::CrossedUnrealizedPl, _, _>",
         rename = "crossedUnrealizedPL"
     )]
     pub crossed_unrealized_pl: Option<Decimal>,
     /// Isolated unrealised PnL.
     #[serde(
         default,
-        deserialize_with = "d::opt_dec",
+        deserialize_with = "l::info_dec::<f::IsolatedUnrealizedPl, _, _>",
         rename = "isolatedUnrealizedPL"
     )]
     pub isolated_unrealized_pl: Option<Decimal>,
     /// Trading bonus.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::Coupon, _, _>")]
     pub coupon: Option<Decimal>,
     /// `single` / `union`.
-    #[serde(default, deserialize_with = "d::opt_enum")]
+    #[serde(default, deserialize_with = "l::info_enum::<f::AssetMode, _, _>")]
     pub asset_mode: Option<AssetMode>,
 }
 
@@ -106,48 +117,58 @@ pub struct AccountSummary {
     #[serde(deserialize_with = "d::dec")]
     pub available: Decimal,
     /// Max usable in cross.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(
+        default,
+        deserialize_with = "l::info_dec::<f::CrossedMaxAvailable, _, _>"
+    )]
     pub crossed_max_available: Option<Decimal>,
     /// Max usable in isolated.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(
+        default,
+        deserialize_with = "l::info_dec::<f::IsolatedMaxAvailable, _, _>"
+    )]
     pub isolated_max_available: Option<Decimal>,
     /// Transferable out.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::MaxTransferOut, _, _>")]
     pub max_transfer_out: Option<Decimal>,
     /// Equity.
     #[serde(deserialize_with = "d::dec")]
     pub account_equity: Decimal,
     /// Equity in USDT.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::UsdtEquity, _, _>")]
     pub usdt_equity: Option<Decimal>,
     /// Unrealised PnL.
-    #[serde(default, deserialize_with = "d::opt_dec", rename = "unrealizedPL")]
+    #[serde(
+        default,
+        deserialize_with = "l::info_dec::<f::UnrealizedPl, _, _>",
+        rename = "unrealizedPL"
+    )]
     pub unrealized_pl: Option<Decimal>,
     /// Union total margin (the doc example spells it `unionTotalMagin`).
     #[serde(
         default,
-        deserialize_with = "d::opt_dec",
+        deserialize_with = "l::info_dec::<f::UnionTotalMargin, _, _>",
         rename = "unionTotalMargin",
         alias = "unionTotalMagin"
     )]
     pub union_total_margin: Option<Decimal>,
     /// Union available.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::UnionAvailable, _, _>")]
     pub union_available: Option<Decimal>,
     /// Union maintenance margin.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::UnionMm, _, _>")]
     pub union_mm: Option<Decimal>,
     /// Assets (union mode).
     #[serde(default, deserialize_with = "d::null_vec")]
     pub asset_list: Vec<UnionAsset>,
     /// Isolated margin in use.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::IsolatedMargin, _, _>")]
     pub isolated_margin: Option<Decimal>,
     /// Cross margin in use.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::CrossedMargin, _, _>")]
     pub crossed_margin: Option<Decimal>,
     /// `single` / `union`.
-    #[serde(default, deserialize_with = "d::opt_enum")]
+    #[serde(default, deserialize_with = "l::info_enum::<f::AssetMode, _, _>")]
     pub asset_mode: Option<AssetMode>,
 }
 

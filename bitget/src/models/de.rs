@@ -205,7 +205,7 @@ impl<'de, T: Wire> Visitor<'de> for EnumVisitor<T> {
     type Value = Option<T>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an enum string")
+        f.write_str("an enum string (or its number)")
     }
 
     fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
@@ -215,6 +215,15 @@ impl<'de, T: Wire> Visitor<'de> for EnumVisitor<T> {
         T::from_wire(s)
             .map(Some)
             .ok_or_else(|| E::custom(format!("unknown enum value {s:?}")))
+    }
+
+    /// Bitget writes some enums as numbers (`symbolType: 1`): matched by their text.
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        self.visit_str(&v.to_string())
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        self.visit_str(&v.to_string())
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {

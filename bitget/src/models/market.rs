@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::de as d;
 use super::enums::{SymbolStatus, SymbolType};
 use super::ids::{Price, Size};
+use super::lenient::{self as l, f};
 
 /// `GET /api/v2/public/time`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,10 +35,10 @@ pub struct Contract {
     #[serde(default, deserialize_with = "d::opt_dec")]
     pub sell_limit_price_ratio: Option<Decimal>,
     /// Maker fee rate.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::MakerFeeRate, _, _>")]
     pub maker_fee_rate: Option<Decimal>,
     /// Taker fee rate.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::TakerFeeRate, _, _>")]
     pub taker_fee_rate: Option<Decimal>,
     /// Fee-rate buffer.
     #[serde(default, deserialize_with = "d::opt_dec")]
@@ -64,7 +65,7 @@ pub struct Contract {
     #[serde(deserialize_with = "d::dec")]
     pub size_multiplier: Size,
     /// `perpetual` / `delivery`.
-    #[serde(default, deserialize_with = "d::opt_enum")]
+    #[serde(default, deserialize_with = "l::info_enum::<f::SymbolType, _, _>")]
     pub symbol_type: Option<SymbolType>,
     /// Minimum notional, USDT.
     #[serde(rename = "minTradeUSDT", default, deserialize_with = "d::opt_dec")]
@@ -154,16 +155,16 @@ pub struct Ticker {
     #[serde(default, deserialize_with = "d::opt_dec")]
     pub open24h: Option<Price>,
     /// Rolling 24 h change (fraction).
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::Change24h, _, _>")]
     pub change24h: Option<Decimal>,
     /// Base volume.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::BaseVolume, _, _>")]
     pub base_volume: Option<Decimal>,
     /// Quote volume.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::QuoteVolume, _, _>")]
     pub quote_volume: Option<Decimal>,
     /// USDT volume.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::UsdtVolume, _, _>")]
     pub usdt_volume: Option<Decimal>,
     /// Index price.
     #[serde(default, deserialize_with = "d::opt_dec")]
@@ -172,10 +173,10 @@ pub struct Ticker {
     #[serde(default, deserialize_with = "d::opt_dec")]
     pub mark_price: Option<Price>,
     /// Current funding rate.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::FundingRate, _, _>")]
     pub funding_rate: Option<Decimal>,
     /// Open interest (base coin).
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::HoldingAmount, _, _>")]
     pub holding_amount: Option<Decimal>,
     /// Timestamp, ms.
     #[serde(deserialize_with = "d::int")]

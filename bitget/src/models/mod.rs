@@ -5,6 +5,7 @@ pub mod de;
 pub mod enums;
 pub mod ids;
 pub mod key;
+pub mod lenient;
 pub mod market;
 pub mod order;
 pub mod order_req;

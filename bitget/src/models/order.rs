@@ -7,6 +7,7 @@ use super::de as d;
 use super::enums::{EnterPointSource, Force, MarginMode, OrderSource, OrderState, OrderType};
 use super::enums::{PosMode, PosSide, Side, TradeScope, TradeSide};
 use super::ids::{Price, Size};
+use super::lenient::{self as l, f};
 
 /// `{orderId, clientOid}` answer of place/cancel/modify (orderId may be missing, §5.4).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -76,7 +77,7 @@ pub struct Order {
     #[serde(default, deserialize_with = "d::opt_dec")]
     pub price_avg: Option<Price>,
     /// Cumulative fee (negative = paid).
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::Fee, _, _>")]
     pub fee: Option<Decimal>,
     /// Limit price (`0` for market).
     #[serde(default, deserialize_with = "d::opt_dec")]
@@ -90,7 +91,7 @@ pub struct Order {
     #[serde(default, deserialize_with = "d::opt_enum")]
     pub force: Option<Force>,
     /// Realised PnL of this order.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::TotalProfits, _, _>")]
     pub total_profits: Option<Decimal>,
     /// `long`/`short`/`net`.
     #[serde(default, deserialize_with = "d::opt_enum")]
@@ -99,12 +100,12 @@ pub struct Order {
     #[serde(default, deserialize_with = "d::opt_str")]
     pub margin_coin: Option<String>,
     /// Filled notional.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::QuoteVolume, _, _>")]
     pub quote_volume: Option<Decimal>,
     /// Order type.
     pub order_type: OrderType,
     /// Leverage.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::Leverage, _, _>")]
     pub leverage: Option<Decimal>,
     /// Margin mode.
     #[serde(default, deserialize_with = "d::opt_enum")]
@@ -113,7 +114,10 @@ pub struct Order {
     #[serde(default, deserialize_with = "d::opt_yes_no")]
     pub reduce_only: Option<bool>,
     /// Where it was entered.
-    #[serde(default, deserialize_with = "d::opt_enum")]
+    #[serde(
+        default,
+        deserialize_with = "l::info_enum::<f::EnterPointSource, _, _>"
+    )]
     pub enter_point_source: Option<EnterPointSource>,
     /// Trade side record value.
     #[serde(default, deserialize_with = "d::opt_enum")]
@@ -122,7 +126,7 @@ pub struct Order {
     #[serde(default, deserialize_with = "d::opt_enum")]
     pub pos_mode: Option<PosMode>,
     /// Origin.
-    #[serde(default, deserialize_with = "d::opt_enum")]
+    #[serde(default, deserialize_with = "l::info_enum::<f::OrderSource, _, _>")]
     pub order_source: Option<OrderSource>,
     /// Preset TP.
     #[serde(default, deserialize_with = "d::opt_dec")]
@@ -131,13 +135,13 @@ pub struct Order {
     #[serde(default, deserialize_with = "d::opt_dec")]
     pub preset_stop_loss_price: Option<Price>,
     /// `normal_cancel`, `stp_cancel`.
-    #[serde(default, deserialize_with = "d::opt_str")]
+    #[serde(default, deserialize_with = "l::info_str::<f::CancelReason, _>")]
     pub cancel_reason: Option<String>,
     /// Created, ms.
     #[serde(deserialize_with = "d::int")]
     pub c_time: i64,
     /// Updated, ms.
-    #[serde(default, deserialize_with = "d::opt_int")]
+    #[serde(default, deserialize_with = "l::info_int::<f::UTime, _>")]
     pub u_time: Option<i64>,
 }
 
@@ -151,7 +155,7 @@ impl<'de> Deserialize<'de> for MaybeOrder {
         match &v {
             serde_json::Value::Null => Ok(MaybeOrder(None)),
             serde_json::Value::Array(a) if a.is_empty() => Ok(MaybeOrder(None)),
-            _ => Order::deserialize(v)
+            _ => serde_path_to_error::deserialize::<_, Order>(v)
                 .map(|o| MaybeOrder(Some(o)))
                 .map_err(serde::de::Error::custom),
         }
@@ -175,15 +179,18 @@ pub struct OrderList {
 #[serde(rename_all = "camelCase")]
 pub struct FeeDetail {
     /// Paid by coupon/BGB.
-    #[serde(default, deserialize_with = "d::opt_yes_no")]
+    #[serde(default, deserialize_with = "l::info_yes_no::<f::Deduction, _>")]
     pub deduction: Option<bool>,
     /// Fee coin.
     pub fee_coin: String,
     /// Deducted part.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(
+        default,
+        deserialize_with = "l::info_dec::<f::TotalDeductionFee, _, _>"
+    )]
     pub total_deduction_fee: Option<Decimal>,
     /// Fee (negative = charged).
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::TotalFee, _, _>")]
     pub total_fee: Option<Decimal>,
 }
 
@@ -209,13 +216,16 @@ pub struct Fill {
     /// Side.
     pub side: Side,
     /// Notional.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::QuoteVolume, _, _>")]
     pub quote_volume: Option<Decimal>,
     /// Realised PnL.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::Profit, _, _>")]
     pub profit: Option<Decimal>,
     /// Where it was entered.
-    #[serde(default, deserialize_with = "d::opt_enum")]
+    #[serde(
+        default,
+        deserialize_with = "l::info_enum::<f::EnterPointSource, _, _>"
+    )]
     pub enter_point_source: Option<EnterPointSource>,
     /// Trade side.
     #[serde(default, deserialize_with = "d::opt_enum")]
@@ -224,7 +234,7 @@ pub struct Fill {
     #[serde(default, deserialize_with = "d::opt_enum")]
     pub pos_mode: Option<PosMode>,
     /// Taker/maker.
-    #[serde(default, deserialize_with = "d::opt_enum")]
+    #[serde(default, deserialize_with = "l::info_enum::<f::TradeScope, _, _>")]
     pub trade_scope: Option<TradeScope>,
     /// Time, ms.
     #[serde(deserialize_with = "d::int")]

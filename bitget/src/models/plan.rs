@@ -8,6 +8,7 @@ use super::enums::TriggerType;
 use super::enums::{EnterPointSource, HoldSide, MarginMode, OrderSource, OrderType, PlanStatus};
 use super::enums::{PlanType, PosMode, PosSide, ProductType, Side, StpMode, TradeSide};
 use super::ids::{ClientOid, OrderRef, Price, Size};
+use super::lenient::{self as l, f};
 use crate::sign::Query;
 
 /// `POST /api/v2/mix/order/place-tpsl-order` body.
@@ -271,7 +272,10 @@ pub struct PlanOrder {
     #[serde(default, deserialize_with = "d::opt_enum")]
     pub margin_mode: Option<MarginMode>,
     /// Where entered.
-    #[serde(default, deserialize_with = "d::opt_enum")]
+    #[serde(
+        default,
+        deserialize_with = "l::info_enum::<f::EnterPointSource, _, _>"
+    )]
     pub enter_point_source: Option<EnterPointSource>,
     /// Trade side.
     #[serde(default, deserialize_with = "d::opt_enum")]
@@ -283,7 +287,7 @@ pub struct PlanOrder {
     #[serde(default, deserialize_with = "d::opt_enum")]
     pub order_type: Option<OrderType>,
     /// Origin.
-    #[serde(default, deserialize_with = "d::opt_enum")]
+    #[serde(default, deserialize_with = "l::info_enum::<f::OrderSource, _, _>")]
     pub order_source: Option<OrderSource>,
     /// Attached TP trigger.
     #[serde(default, deserialize_with = "d::opt_dec")]
@@ -304,7 +308,7 @@ pub struct PlanOrder {
     #[serde(deserialize_with = "d::int")]
     pub c_time: i64,
     /// Updated, ms.
-    #[serde(default, deserialize_with = "d::opt_int")]
+    #[serde(default, deserialize_with = "l::info_int::<f::UTime, _>")]
     pub u_time: Option<i64>,
 }
 

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use super::de as d;
 use super::enums::{AssetMode, HoldSide, MarginMode, PosMode};
 use super::ids::{Price, Size};
+use super::lenient::{self as l, f};
 
 /// One position row (union of single-position and all-position fields).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -36,7 +37,7 @@ pub struct Position {
     #[serde(deserialize_with = "d::dec")]
     pub leverage: Decimal,
     /// Realised PnL.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::AchievedProfits, _, _>")]
     pub achieved_profits: Option<Decimal>,
     /// Average entry price.
     #[serde(deserialize_with = "d::dec")]
@@ -47,13 +48,17 @@ pub struct Position {
     #[serde(default, deserialize_with = "d::opt_enum")]
     pub pos_mode: Option<PosMode>,
     /// Unrealised PnL.
-    #[serde(default, deserialize_with = "d::opt_dec", rename = "unrealizedPL")]
+    #[serde(
+        default,
+        deserialize_with = "l::info_dec::<f::UnrealizedPl, _, _>",
+        rename = "unrealizedPL"
+    )]
     pub unrealized_pl: Option<Decimal>,
     /// Estimated liquidation price (`<= 0` = none).
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::LiquidationPrice, _, _>")]
     pub liquidation_price: Option<Decimal>,
     /// Maintenance margin rate.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::KeepMarginRate, _, _>")]
     pub keep_margin_rate: Option<Decimal>,
     /// Mark price.
     #[serde(default, deserialize_with = "d::opt_dec")]
@@ -62,19 +67,19 @@ pub struct Position {
     #[serde(default, deserialize_with = "d::opt_dec")]
     pub break_even_price: Option<Price>,
     /// Accumulated funding.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::TotalFee, _, _>")]
     pub total_fee: Option<Decimal>,
     /// Trading fees paid.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::DeductedFee, _, _>")]
     pub deducted_fee: Option<Decimal>,
     /// Maintenance margin ratio.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::MarginRatio, _, _>")]
     pub margin_ratio: Option<Decimal>,
     /// Asset mode.
-    #[serde(default, deserialize_with = "d::opt_enum")]
+    #[serde(default, deserialize_with = "l::info_enum::<f::AssetMode, _, _>")]
     pub asset_mode: Option<AssetMode>,
     /// `on` / `off`.
-    #[serde(default, deserialize_with = "d::opt_str")]
+    #[serde(default, deserialize_with = "l::info_str::<f::AutoMargin, _>")]
     pub auto_margin: Option<String>,
     /// Position take-profit trigger.
     #[serde(default, deserialize_with = "d::opt_dec")]
@@ -89,10 +94,10 @@ pub struct Position {
     #[serde(default, deserialize_with = "d::opt_str")]
     pub stop_loss_id: Option<String>,
     /// Created, ms.
-    #[serde(default, deserialize_with = "d::opt_int")]
+    #[serde(default, deserialize_with = "l::info_int::<f::CTime, _>")]
     pub c_time: Option<i64>,
     /// Updated, ms.
-    #[serde(default, deserialize_with = "d::opt_int")]
+    #[serde(default, deserialize_with = "l::info_int::<f::UTime, _>")]
     pub u_time: Option<i64>,
 }
 

@@ -71,9 +71,16 @@ pub fn decode_response<T: DeserializeOwned>(
             raw.body,
         ));
     }
-    serde_json::from_slice::<Body<T>>(raw.body)
-        .map(|b| b.data)
-        .map_err(|e| Error::decode(endpoint, format!("data: {e}"), raw.body))
+    // The path names the field of a strict failure (`data[0].lastPr: invalid decimal …`);
+    // informational fields met on the way are counted under this endpoint.
+    crate::models::lenient::scope(endpoint, || {
+        let mut de = serde_json::Deserializer::from_slice(raw.body);
+        let body = serde_path_to_error::deserialize::<_, Body<T>>(&mut de)
+            .map_err(|e| Error::decode(endpoint, e.to_string(), raw.body))?;
+        de.end()
+            .map_err(|e| Error::decode(endpoint, e.to_string(), raw.body))?;
+        Ok(body.data)
+    })
 }
 
 fn not_an_envelope(endpoint: &str, raw: RawResponse<'_>, ct: &str, err: &str) -> Error {

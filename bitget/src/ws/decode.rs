@@ -264,6 +264,21 @@ impl<'de> DeserializeSeed<'de> for DataSeed {
     type Value = PushData;
 
     fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<PushData, D::Error> {
+        let label = match &self.0 {
+            Channel::Candle(_) => "ws/candle".to_owned(),
+            c => format!("ws/{}", c.name()),
+        };
+        // The path names the field of a strict failure (`data: [0].lastPr: …`);
+        // informational fields met on the way are counted under the channel.
+        let mut track = serde_path_to_error::Track::new();
+        let tracked = serde_path_to_error::Deserializer::new(de, &mut track);
+        crate::models::lenient::scope(&label, || self.typed(tracked))
+            .map_err(|e| de::Error::custom(format!("{}: {e}", track.path())))
+    }
+}
+
+impl DataSeed {
+    fn typed<'de, D: Deserializer<'de>>(self, de: D) -> Result<PushData, D::Error> {
         Ok(match self.0 {
             Channel::Ticker => PushData::Ticker(Vec::deserialize(de)?),
             Channel::Books | Channel::Books1 | Channel::Books5 | Channel::Books15 => {

@@ -439,7 +439,10 @@ impl<'a> Rd<'a> {
                     t.symbol_type = match r.num()? {
                         Num::Text("") | Num::Null => None,
                         Num::Text(s) => Some(SymbolType::from_wire(s)?),
-                        Num::Int(_) => return None,
+                        // Bitget's documentation writes it as a number (`1`).
+                        Num::Int(1) => Some(SymbolType::Perpetual),
+                        Num::Int(2) => Some(SymbolType::Delivery),
+                        Num::Int(v) => Some(SymbolType::from_wire(&v.to_string())?),
                     };
                     return Some(());
                 }

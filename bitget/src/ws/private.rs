@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use crate::models::de as d;
+use crate::models::lenient::{self as l, f};
 use crate::models::{
     HoldSide, MarginMode, OrderState, OrderType, PlanStatus, PosMode, PosSide, Price, Side, Size,
     TradeScope, TradeSide, TriggerType,
@@ -24,19 +25,26 @@ pub struct AccountPush {
     #[serde(default, deserialize_with = "d::opt_dec")]
     pub available: Option<Decimal>,
     /// Available to open positions.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(
+        default,
+        deserialize_with = "l::info_dec::<f::MaxOpenPosAvailable, _, _>"
+    )]
     pub max_open_pos_available: Option<Decimal>,
     /// Transferable out.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::MaxTransferOut, _, _>")]
     pub max_transfer_out: Option<Decimal>,
     /// Equity.
     #[serde(default, deserialize_with = "d::opt_dec")]
     pub equity: Option<Decimal>,
     /// Equity in USDT.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::UsdtEquity, _, _>")]
     pub usdt_equity: Option<Decimal>,
     /// Unrealised PnL.
-    #[serde(default, rename = "unrealizedPL", deserialize_with = "d::opt_dec")]
+    #[serde(
+        default,
+        rename = "unrealizedPL",
+        deserialize_with = "l::info_dec::<f::UnrealizedPl, _, _>"
+    )]
     pub unrealized_pl: Option<Decimal>,
 }
 
@@ -71,13 +79,17 @@ pub struct PositionPush {
     #[serde(default, deserialize_with = "d::opt_dec")]
     pub open_price_avg: Option<Price>,
     /// Leverage (number or string).
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::Leverage, _, _>")]
     pub leverage: Option<Decimal>,
     /// Unrealised PnL.
-    #[serde(default, rename = "unrealizedPL", deserialize_with = "d::opt_dec")]
+    #[serde(
+        default,
+        rename = "unrealizedPL",
+        deserialize_with = "l::info_dec::<f::UnrealizedPl, _, _>"
+    )]
     pub unrealized_pl: Option<Decimal>,
     /// Realised PnL.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::AchievedProfits, _, _>")]
     pub achieved_profits: Option<Decimal>,
     /// Estimated liquidation price.
     #[serde(default, deserialize_with = "d::opt_dec")]
@@ -86,7 +98,7 @@ pub struct PositionPush {
     #[serde(default, deserialize_with = "d::opt_dec")]
     pub mark_price: Option<Price>,
     /// Update time (ms).
-    #[serde(default, deserialize_with = "d::opt_int")]
+    #[serde(default, deserialize_with = "l::info_int::<f::UTime, _>")]
     pub u_time: Option<i64>,
 }
 
@@ -150,10 +162,10 @@ pub struct OrderPush {
     #[serde(default, deserialize_with = "d::opt_dec")]
     pub price_avg: Option<Price>,
     /// Realised PnL.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::Pnl, _, _>")]
     pub pnl: Option<Decimal>,
     /// Cancel reason.
-    #[serde(default, deserialize_with = "d::opt_str")]
+    #[serde(default, deserialize_with = "l::info_str::<f::CancelReason, _>")]
     pub cancel_reason: Option<String>,
     /// Latest fill id (fill pushes only).
     #[serde(default, deserialize_with = "d::opt_str")]
@@ -163,17 +175,17 @@ pub struct OrderPush {
     /// On fill pushes: this fill's size.
     #[serde(default, deserialize_with = "d::opt_dec")]
     base_volume: Option<Size>,
-    #[serde(default, deserialize_with = "d::opt_int")]
+    #[serde(default, deserialize_with = "l::info_int::<f::FillTime, _>")]
     fill_time: Option<i64>,
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::FillFee, _, _>")]
     fill_fee: Option<Decimal>,
-    #[serde(default, deserialize_with = "d::opt_enum")]
+    #[serde(default, deserialize_with = "l::info_enum::<f::TradeScope, _, _>")]
     trade_scope: Option<TradeScope>,
     /// Creation time (ms).
-    #[serde(default, deserialize_with = "d::opt_int")]
+    #[serde(default, deserialize_with = "l::info_int::<f::CTime, _>")]
     pub c_time: Option<i64>,
     /// Update time (ms).
-    #[serde(default, deserialize_with = "d::opt_int")]
+    #[serde(default, deserialize_with = "l::info_int::<f::UTime, _>")]
     pub u_time: Option<i64>,
 }
 
@@ -228,7 +240,7 @@ pub struct AlgoOrderPush {
     #[serde(deserialize_with = "d::enum_req")]
     pub status: PlanStatus,
     /// Update time (ms).
-    #[serde(default, deserialize_with = "d::opt_int")]
+    #[serde(default, deserialize_with = "l::info_int::<f::UTime, _>")]
     pub u_time: Option<i64>,
 }
 
@@ -240,7 +252,7 @@ pub struct FillFee {
     #[serde(default, deserialize_with = "d::opt_str")]
     pub fee_coin: Option<String>,
     /// Total fee (negative = paid).
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::TotalFee, _, _>")]
     pub total_fee: Option<Decimal>,
 }
 
@@ -269,18 +281,18 @@ pub struct FillPush {
     #[serde(deserialize_with = "d::dec")]
     pub base_volume: Size,
     /// Realised PnL.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::Profit, _, _>")]
     pub profit: Option<Decimal>,
     /// Trade side.
     #[serde(default, deserialize_with = "d::opt_enum")]
     pub trade_side: Option<TradeSide>,
     /// `taker`/`maker`.
-    #[serde(default, deserialize_with = "d::opt_enum")]
+    #[serde(default, deserialize_with = "l::info_enum::<f::TradeScope, _, _>")]
     pub trade_scope: Option<TradeScope>,
     /// Fees.
     #[serde(default, deserialize_with = "d::null_vec")]
     pub fee_detail: Vec<FillFee>,
     /// Time (ms).
-    #[serde(default, deserialize_with = "d::opt_int")]
+    #[serde(default, deserialize_with = "l::info_int::<f::CTime, _>")]
     pub c_time: Option<i64>,
 }

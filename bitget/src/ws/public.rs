@@ -7,6 +7,7 @@ use std::fmt;
 
 use super::num;
 use crate::models::de as d;
+use crate::models::lenient::{self as l, f};
 use crate::models::{Price, Side, Size, SymbolType};
 
 /// One `ticker` element.
@@ -40,13 +41,17 @@ pub struct Ticker {
     #[serde(default, rename = "low24h", deserialize_with = "d::opt_dec")]
     pub low_24h: Option<Price>,
     /// 24 h change as a fraction.
-    #[serde(default, rename = "change24h", deserialize_with = "d::opt_dec")]
+    #[serde(
+        default,
+        rename = "change24h",
+        deserialize_with = "l::info_dec::<f::Change24h, _, _>"
+    )]
     pub change_24h: Option<rust_decimal::Decimal>,
     /// Current funding rate.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::FundingRate, _, _>")]
     pub funding_rate: Option<rust_decimal::Decimal>,
     /// Next funding time (ms).
-    #[serde(default, deserialize_with = "d::opt_int")]
+    #[serde(default, deserialize_with = "l::info_int::<f::NextFundingTime, _>")]
     pub next_funding_time: Option<i64>,
     /// Mark price.
     #[serde(default, deserialize_with = "d::opt_dec")]
@@ -61,13 +66,13 @@ pub struct Ticker {
     #[serde(default, deserialize_with = "d::opt_dec")]
     pub base_volume: Option<Size>,
     /// 24 h quote volume.
-    #[serde(default, deserialize_with = "d::opt_dec")]
+    #[serde(default, deserialize_with = "l::info_dec::<f::QuoteVolume, _, _>")]
     pub quote_volume: Option<rust_decimal::Decimal>,
     /// `1` perpetual, `2` delivery.
-    #[serde(default, deserialize_with = "d::opt_enum")]
+    #[serde(default, deserialize_with = "l::info_enum::<f::SymbolType, _, _>")]
     pub symbol_type: Option<SymbolType>,
     /// Exchange time of the values (ms).
-    #[serde(default, deserialize_with = "d::opt_int")]
+    #[serde(default, deserialize_with = "l::info_int::<f::Ts, _>")]
     pub ts: Option<i64>,
 }
 
@@ -344,6 +349,6 @@ pub struct RawBook {
     #[serde(default, deserialize_with = "d::opt_int")]
     pub pseq: Option<i64>,
     /// Exchange time (ms).
-    #[serde(default, deserialize_with = "d::opt_int")]
+    #[serde(default, deserialize_with = "l::info_int::<f::Ts, _>")]
     pub ts: Option<i64>,
 }
