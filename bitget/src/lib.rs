@@ -10,6 +10,7 @@ pub mod error;
 pub mod metrics;
 pub mod models;
 pub mod rate_limit;
+pub mod replay;
 pub mod rest;
 pub mod retry;
 pub mod sign;

@@ -17,6 +17,9 @@ pub const RATE_LIMIT_WAIT: &str = "viper_rest_rate_limit_wait_seconds";
 pub const RETRIES: &str = "viper_rest_retries_total";
 /// Measured server − local clock offset.
 pub const CLOCK_OFFSET: &str = "viper_rest_clock_offset_seconds";
+/// Distance from mark to liquidation price as a fraction of the mark, per open position
+/// (`NaN` once the position is gone or has no liquidation price).
+pub const LIQUIDATION_DISTANCE: &str = "viper_position_liquidation_distance_ratio";
 
 /// Describes every metric of this crate once (call after installing the recorder).
 pub fn describe_metrics() {
@@ -41,6 +44,11 @@ pub fn describe_metrics() {
         crate::models::lenient::LENIENT,
         Unit::Count,
         "Malformed informational fields treated as absent, by endpoint and field"
+    );
+    describe_gauge!(
+        LIQUIDATION_DISTANCE,
+        Unit::Count,
+        "Distance from mark to liquidation price as a fraction of the mark, per position"
     );
     describe_gauge!(
         CLOCK_OFFSET,
@@ -98,4 +106,29 @@ pub(crate) fn retry(endpoint: &'static str) {
 pub(crate) fn clock_offset(ms: i64) {
     // A statistic in Prometheus' base unit (seconds), not a money value.
     gauge!(CLOCK_OFFSET).set(ms as f64 / 1000.0);
+}
+
+/// The (symbol, side) series exported last time, so a closed position's series is blanked.
+static EXPORTED: std::sync::Mutex<Vec<(String, &'static str)>> = std::sync::Mutex::new(Vec::new());
+
+/// Exports [`LIQUIDATION_DISTANCE`] for every open position of an all-position read.
+pub(crate) fn liquidation_distances(open: &[crate::models::Position]) {
+    let mut now = Vec::with_capacity(open.len());
+    for p in open {
+        let side: &'static str = p.hold_side.as_str();
+        // A statistic for dashboards and alerts, not a money value.
+        let v = p
+            .liquidation_distance()
+            .and_then(|d| d.to_string().parse::<f64>().ok())
+            .unwrap_or(f64::NAN);
+        gauge!(LIQUIDATION_DISTANCE, "symbol" => p.symbol.clone(), "side" => side).set(v);
+        now.push((p.symbol.clone(), side));
+    }
+    let Ok(mut last) = EXPORTED.lock() else {
+        return;
+    };
+    for (symbol, side) in last.iter().filter(|k| !now.contains(k)) {
+        gauge!(LIQUIDATION_DISTANCE, "symbol" => symbol.clone(), "side" => *side).set(f64::NAN);
+    }
+    *last = now;
 }

@@ -88,6 +88,9 @@ pub struct Account {
     /// `single` / `union`.
     #[serde(default, deserialize_with = "l::info_enum::<f::AssetMode, _, _>")]
     pub asset_mode: Option<AssetMode>,
+    /// Trial funds granted by Bitget (seen as `""` in real answers).
+    #[serde(default, deserialize_with = "l::info_dec::<f::Grant, _, _>")]
+    pub grant: Option<Decimal>,
 }
 
 /// One asset of a union-mode account.
@@ -170,6 +173,9 @@ pub struct AccountSummary {
     /// `single` / `union`.
     #[serde(default, deserialize_with = "l::info_enum::<f::AssetMode, _, _>")]
     pub asset_mode: Option<AssetMode>,
+    /// Trial funds granted by Bitget (seen as `""` in real answers).
+    #[serde(default, deserialize_with = "l::info_dec::<f::Grant, _, _>")]
+    pub grant: Option<Decimal>,
 }
 
 /// `POST /api/v2/mix/account/set-leverage` body.

@@ -63,6 +63,10 @@ pub mod f {
         HoldingAmount = "holdingAmount", MakerFeeRate = "makerFeeRate",
         TakerFeeRate = "takerFeeRate", UsdtVolume = "usdtVolume", FillFee = "fillFee",
         LiquidationPrice = "liquidationPrice", BaseVolume = "baseVolume",
+        BreakEvenPrice = "breakEvenPrice", IsolatedMarginRate = "isolatedMarginRate",
+        NewTradeSide = "newTradeSide", LiqPrice = "liqPrice", PosAvg = "posAvg",
+        PresetStopSurplusType = "presetStopSurplusType",
+        PresetStopLossType = "presetStopLossType", NotionalUsd = "notionalUsd",
     }
 }
 

@@ -122,6 +122,15 @@ pub struct Order {
     /// Trade side record value.
     #[serde(default, deserialize_with = "d::opt_enum")]
     pub trade_side: Option<TradeSide>,
+    /// The newer trade-side field of order detail (same values as `tradeSide`).
+    #[serde(default, deserialize_with = "l::info_enum::<f::NewTradeSide, _, _>")]
+    pub new_trade_side: Option<TradeSide>,
+    /// Estimated liquidation price when the order finished (orders-history, Nov 2025).
+    #[serde(default, deserialize_with = "l::info_dec::<f::LiqPrice, _, _>")]
+    pub liq_price: Option<Price>,
+    /// Average position entry after this order (orders-history).
+    #[serde(default, deserialize_with = "l::info_dec::<f::PosAvg, _, _>")]
+    pub pos_avg: Option<Price>,
     /// Position mode.
     #[serde(default, deserialize_with = "d::opt_enum")]
     pub pos_mode: Option<PosMode>,

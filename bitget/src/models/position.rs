@@ -78,6 +78,9 @@ pub struct Position {
     /// Asset mode.
     #[serde(default, deserialize_with = "l::info_enum::<f::AssetMode, _, _>")]
     pub asset_mode: Option<AssetMode>,
+    /// Trial funds granted by Bitget (seen as `""` in real answers).
+    #[serde(default, deserialize_with = "l::info_dec::<f::Grant, _, _>")]
+    pub grant: Option<Decimal>,
     /// `on` / `off`.
     #[serde(default, deserialize_with = "l::info_str::<f::AutoMargin, _>")]
     pub auto_margin: Option<String>,
@@ -105,5 +108,49 @@ impl Position {
     /// False for the zero-size rows some versions return for flat sides.
     pub fn is_open(&self) -> bool {
         !self.total.0.is_zero()
+    }
+
+    /// Distance from the mark price to the liquidation price, as a fraction of the mark
+    /// (see [`liquidation_distance`]).
+    pub fn liquidation_distance(&self) -> Option<Decimal> {
+        liquidation_distance(self.mark_price.map(|p| p.0), self.liquidation_price)
+    }
+}
+
+/// `|mark − liquidation| / mark`: how far the price may move before liquidation, as a
+/// fraction (0.25 = 25 %). `None` without a mark price, or when Bitget reports no
+/// liquidation price (`<= 0`, e.g. a well-margined cross position).
+pub fn liquidation_distance(
+    mark: Option<Decimal>,
+    liquidation: Option<Decimal>,
+) -> Option<Decimal> {
+    let mark = mark.filter(|m| *m > Decimal::ZERO)?;
+    let liq = liquidation.filter(|l| *l > Decimal::ZERO)?;
+    Some(((mark - liq).abs() / mark).round_dp(6))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn liquidation_distance_table() {
+        let d = |m, l| liquidation_distance(m, l);
+        assert_eq!(d(Some(dec!(100)), Some(dec!(75))), Some(dec!(0.25)));
+        assert_eq!(
+            d(Some(dec!(100)), Some(dec!(120))),
+            Some(dec!(0.2)),
+            "short"
+        );
+        assert_eq!(
+            d(Some(dec!(100)), Some(dec!(-9880613.76))),
+            None,
+            "no liquidation"
+        );
+        assert_eq!(d(Some(dec!(100)), Some(dec!(0))), None);
+        assert_eq!(d(None, Some(dec!(75))), None);
+        assert_eq!(d(Some(dec!(0)), Some(dec!(75))), None);
+        assert_eq!(d(Some(dec!(3)), Some(dec!(1))), Some(dec!(0.666667)));
     }
 }

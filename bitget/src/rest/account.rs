@@ -88,7 +88,9 @@ impl RestClient {
     /// `GET /api/v2/mix/position/all-position`, zero-size rows dropped.
     pub async fn all_positions(&self) -> Result<Vec<Position>, Error> {
         let rows: Vec<Position> = self.get(&ep::ALL_POSITION, self.product_coin()).await?;
-        Ok(rows.into_iter().filter(Position::is_open).collect())
+        let open: Vec<Position> = rows.into_iter().filter(Position::is_open).collect();
+        crate::metrics::liquidation_distances(&open);
+        Ok(open)
     }
 
     /// `GET /api/v2/spot/account/info` (key permissions).

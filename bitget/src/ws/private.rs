@@ -72,6 +72,12 @@ pub struct PositionPush {
     /// Size not locked by close orders.
     #[serde(default, deserialize_with = "d::opt_dec")]
     pub available: Option<Size>,
+    /// Size locked by pending close orders (REST calls it `locked`).
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub frozen: Option<Size>,
+    /// Margin coin.
+    #[serde(default, deserialize_with = "d::opt_str")]
+    pub margin_coin: Option<String>,
     /// Margin.
     #[serde(default, deserialize_with = "d::opt_dec")]
     pub margin_size: Option<Decimal>,
@@ -97,9 +103,80 @@ pub struct PositionPush {
     /// Mark price.
     #[serde(default, deserialize_with = "d::opt_dec")]
     pub mark_price: Option<Price>,
+    /// Break-even price.
+    #[serde(default, deserialize_with = "l::info_dec::<f::BreakEvenPrice, _, _>")]
+    pub break_even_price: Option<Price>,
+    /// Margin rate (the position's margin ratio; near `keepMarginRate` = near liquidation).
+    #[serde(default, deserialize_with = "l::info_dec::<f::MarginRate, _, _>")]
+    pub margin_rate: Option<Decimal>,
+    /// Maintenance margin rate of the position's tier.
+    #[serde(default, deserialize_with = "l::info_dec::<f::KeepMarginRate, _, _>")]
+    pub keep_margin_rate: Option<Decimal>,
+    /// Isolated margin rate.
+    #[serde(
+        default,
+        deserialize_with = "l::info_dec::<f::IsolatedMarginRate, _, _>"
+    )]
+    pub isolated_margin_rate: Option<Decimal>,
+    /// Return on margin as a fraction.
+    #[serde(
+        default,
+        rename = "unrealizedPLR",
+        deserialize_with = "l::info_dec::<f::UnrealizedPlr, _, _>"
+    )]
+    pub unrealized_plr: Option<Decimal>,
+    /// Accumulated funding.
+    #[serde(default, deserialize_with = "l::info_dec::<f::TotalFee, _, _>")]
+    pub total_fee: Option<Decimal>,
+    /// Trading fees paid.
+    #[serde(default, deserialize_with = "l::info_dec::<f::DeductedFee, _, _>")]
+    pub deducted_fee: Option<Decimal>,
+    /// `on`/`off`.
+    #[serde(default, deserialize_with = "l::info_str::<f::AutoMargin, _>")]
+    pub auto_margin: Option<String>,
+    /// Creation time (ms).
+    #[serde(default, deserialize_with = "l::info_int::<f::CTime, _>")]
+    pub c_time: Option<i64>,
     /// Update time (ms).
     #[serde(default, deserialize_with = "l::info_int::<f::UTime, _>")]
     pub u_time: Option<i64>,
+}
+
+impl PositionPush {
+    /// Distance from the mark price to the liquidation price, as a fraction of the mark
+    /// (see [`crate::models::liquidation_distance`]).
+    pub fn liquidation_distance(&self) -> Option<Decimal> {
+        crate::models::liquidation_distance(
+            self.mark_price.map(|p| p.0),
+            self.liquidation_price.map(|p| p.0),
+        )
+    }
+}
+
+/// One fee entry of an `orders` element (cumulative, negative = paid).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderFee {
+    /// Fee coin.
+    #[serde(default, deserialize_with = "d::opt_str")]
+    pub fee_coin: Option<String>,
+    /// Cumulative fee.
+    #[serde(default, deserialize_with = "l::info_dec::<f::Fee, _, _>")]
+    pub fee: Option<Decimal>,
+}
+
+/// The take-profit / stop-loss attached to an order (its presets), as an `orders` push
+/// shows them: after a fill they are the position's exchange-side protection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttachedTpsl {
+    /// Take-profit trigger price.
+    pub take_profit: Option<Price>,
+    /// Stop-loss trigger price.
+    pub stop_loss: Option<Price>,
+    /// What the take-profit triggers on.
+    pub take_profit_type: Option<TriggerType>,
+    /// What the stop-loss triggers on.
+    pub stop_loss_type: Option<TriggerType>,
 }
 
 /// The latest fill carried by an `orders` push caused by a fill.
@@ -167,6 +244,42 @@ pub struct OrderPush {
     /// Cancel reason.
     #[serde(default, deserialize_with = "l::info_str::<f::CancelReason, _>")]
     pub cancel_reason: Option<String>,
+    /// Cumulative fees.
+    #[serde(default, deserialize_with = "d::null_vec")]
+    pub fee_detail: Vec<OrderFee>,
+    /// Attached take-profit trigger price.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub preset_stop_surplus_price: Option<Price>,
+    /// Attached take-profit execution price (absent/`0`: market).
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub preset_stop_surplus_execute_price: Option<Price>,
+    /// What the attached take-profit triggers on.
+    #[serde(
+        default,
+        deserialize_with = "l::info_enum::<f::PresetStopSurplusType, _, _>"
+    )]
+    pub preset_stop_surplus_type: Option<TriggerType>,
+    /// Attached stop-loss trigger price.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub preset_stop_loss_price: Option<Price>,
+    /// Attached stop-loss execution price (absent/`0`: market).
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub preset_stop_loss_execute_price: Option<Price>,
+    /// What the attached stop-loss triggers on.
+    #[serde(
+        default,
+        deserialize_with = "l::info_enum::<f::PresetStopLossType, _, _>"
+    )]
+    pub preset_stop_loss_type: Option<TriggerType>,
+    /// Margin mode.
+    #[serde(default, deserialize_with = "d::opt_enum")]
+    pub margin_mode: Option<MarginMode>,
+    /// Leverage.
+    #[serde(default, deserialize_with = "l::info_dec::<f::Leverage, _, _>")]
+    pub leverage: Option<Decimal>,
+    /// Notional in USD.
+    #[serde(default, deserialize_with = "l::info_dec::<f::NotionalUsd, _, _>")]
+    pub notional_usd: Option<Decimal>,
     /// Latest fill id (fill pushes only).
     #[serde(default, deserialize_with = "d::opt_str")]
     trade_id: Option<String>,
@@ -190,6 +303,18 @@ pub struct OrderPush {
 }
 
 impl OrderPush {
+    /// The take-profit / stop-loss attached to this order, when it carries any.
+    pub fn attached_tpsl(&self) -> Option<AttachedTpsl> {
+        let positive = |p: Option<Price>| p.filter(|p| p.0 > Decimal::ZERO);
+        let t = AttachedTpsl {
+            take_profit: positive(self.preset_stop_surplus_price),
+            stop_loss: positive(self.preset_stop_loss_price),
+            take_profit_type: self.preset_stop_surplus_type,
+            stop_loss_type: self.preset_stop_loss_type,
+        };
+        (t.take_profit.is_some() || t.stop_loss.is_some()).then_some(t)
+    }
+
     /// The fill that caused this push, when it was caused by one.
     pub fn latest_fill(&self) -> Option<LatestFill> {
         Some(LatestFill {
@@ -230,9 +355,21 @@ pub struct AlgoOrderPush {
     /// Size (may be `0` for whole-position TP/SL).
     #[serde(default, deserialize_with = "d::opt_dec")]
     pub size: Option<Size>,
+    /// Size actually executed after the trigger.
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub actual_size: Option<Size>,
+    /// Execution price after the trigger (absent/`0`: market).
+    #[serde(default, deserialize_with = "d::opt_dec")]
+    pub execute_price: Option<Price>,
+    /// When it triggered (ms; absent until then).
+    #[serde(default, deserialize_with = "l::info_int::<f::TriggerTime, _>")]
+    pub trigger_time: Option<i64>,
     /// Side.
     #[serde(default, deserialize_with = "d::opt_enum")]
     pub side: Option<Side>,
+    /// Trade side (`open`/`close`, one-way `buy_single`/`sell_single`).
+    #[serde(default, deserialize_with = "d::opt_enum")]
+    pub trade_side: Option<TradeSide>,
     /// Position side.
     #[serde(default, deserialize_with = "d::opt_enum")]
     pub pos_side: Option<PosSide>,
