@@ -46,6 +46,29 @@ pub struct AccountPush {
         deserialize_with = "l::info_dec::<f::UnrealizedPl, _, _>"
     )]
     pub unrealized_pl: Option<Decimal>,
+    /// Cross risk ratio.
+    #[serde(default, deserialize_with = "l::info_dec::<f::CrossedRiskRate, _, _>")]
+    pub crossed_risk_rate: Option<Decimal>,
+    /// Union total margin (also read as Bitget's typo `unionTotalMagin`).
+    #[serde(
+        default,
+        alias = "unionTotalMagin",
+        deserialize_with = "l::info_dec::<f::UnionTotalMargin, _, _>"
+    )]
+    pub union_total_margin: Option<Decimal>,
+    /// Union available.
+    #[serde(default, deserialize_with = "l::info_dec::<f::UnionAvailable, _, _>")]
+    pub union_available: Option<Decimal>,
+    /// Union maintenance margin.
+    #[serde(default, deserialize_with = "l::info_dec::<f::UnionMm, _, _>")]
+    pub union_mm: Option<Decimal>,
+    /// `single` / `union` (also read as `assetsMode`).
+    #[serde(
+        default,
+        alias = "assetsMode",
+        deserialize_with = "l::info_enum::<f::AssetMode, _, _>"
+    )]
+    pub asset_mode: Option<crate::models::AssetMode>,
 }
 
 /// One `positions` element (a push is the full current set; missing = closed).
@@ -241,6 +264,9 @@ pub struct OrderPush {
     /// Realised PnL.
     #[serde(default, deserialize_with = "l::info_dec::<f::Pnl, _, _>")]
     pub pnl: Option<Decimal>,
+    /// Realised PnL of this order.
+    #[serde(default, deserialize_with = "l::info_dec::<f::TotalProfits, _, _>")]
+    pub total_profits: Option<Decimal>,
     /// Cancel reason.
     #[serde(default, deserialize_with = "l::info_str::<f::CancelReason, _>")]
     pub cancel_reason: Option<String>,
