@@ -114,6 +114,12 @@ async fn every_private_channel_pushes_typed_data() {
                 assert_eq!(f.size.0, "0.01".parse().unwrap());
                 assert_eq!(f.scope, Some(TradeScope::Taker));
                 assert_eq!(o[0].client_oid.as_deref(), Some("ws-ch-1"));
+                // The push itself confirms the protection the fill attached.
+                let t = o[0].attached_tpsl().expect("attached TP/SL on the push");
+                assert_eq!(t.stop_loss, Some(Price("60000".parse().unwrap())));
+                assert_eq!(t.take_profit, None);
+                assert_eq!(o[0].fee_detail.len(), 1);
+                assert!(o[0].fee_detail[0].fee.is_some_and(|f| !f.is_zero()));
                 order = true;
             }
             PushData::Fills(f) => {
@@ -122,6 +128,10 @@ async fn every_private_channel_pushes_typed_data() {
             }
             PushData::Positions(ps) if !ps.is_empty() => {
                 assert_eq!(ps[0].total.0, "0.01".parse().unwrap());
+                assert!(ps[0].keep_margin_rate.is_some_and(|r| r > 0.into()));
+                assert!(ps[0].margin_rate.is_some_and(|r| r > 0.into()));
+                assert!(ps[0].break_even_price.is_some());
+                assert_eq!(ps[0].frozen.map(|f| f.0), Some(0.into()));
                 pos = true;
             }
             PushData::Account(a) => {
@@ -130,6 +140,8 @@ async fn every_private_channel_pushes_typed_data() {
             }
             PushData::AlgoOrders(a) => {
                 assert_eq!(a[0].status, PlanStatus::Live);
+                assert!(a[0].trade_side.is_some() && a[0].trigger_time.is_some());
+                assert_eq!(a[0].actual_size.map(|s| s.0), Some(0.into()));
                 assert_eq!(a[0].trigger_price.unwrap().0, "60000".parse().unwrap());
                 algo = true;
             }

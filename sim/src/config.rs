@@ -43,7 +43,8 @@ pub struct SimConfig {
     pub ws_book_checksum: bool,
     /// WebSocket: include `pseq` (the previous push's `seq`) in `books` pushes.
     pub ws_book_pseq: bool,
-    /// WebSocket: login success `code` as the number 0 instead of the string "0".
+    /// WebSocket: login success `code` as the number 0 (as live sends it; the default)
+    /// instead of the string "0" (as the documentation writes it).
     pub ws_login_code_numeric: bool,
     /// Tradable symbols.
     pub symbols: Vec<SymbolConfig>,
@@ -218,7 +219,7 @@ impl Default for SimConfig {
             ws_max_connection_ms: 24 * 3_600_000,
             ws_book_checksum: true,
             ws_book_pseq: true,
-            ws_login_code_numeric: false,
+            ws_login_code_numeric: true,
             symbols: default_symbols(),
             accounts: vec![default_account()],
             behaviour: Behaviour::default(),

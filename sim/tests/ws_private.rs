@@ -39,9 +39,42 @@ async fn login_failures_close_the_connection() {
     );
     let ok = ws.login_default().await;
     assert_eq!(
-        (ok["event"].as_str(), ok["code"].as_str()),
-        (Some("login"), Some("0"))
+        (ok["event"].as_str(), &ok["code"]),
+        (Some("login"), &json!(0)),
+        "a numeric code by default, as live sends it"
     );
+}
+
+#[actix_rt::test]
+async fn login_accepts_a_numeric_timestamp_and_refuses_other_shapes() {
+    let api = Api::default().await;
+    let (k, s, p) = (
+        viper_sim::DEFAULT_API_KEY,
+        viper_sim::DEFAULT_API_SECRET,
+        viper_sim::DEFAULT_PASSPHRASE,
+    );
+    let now = now_ms() / 1000;
+    let mut msg = Ws::login_msg(k, s, p, now);
+    msg["args"][0]["timestamp"] = json!(now);
+    let mut ws = Ws::connect(&api.sim.ws_private_url).await;
+    ws.send_json(msg.clone()).await;
+    let ok = ws.wait(2000, |v| v["event"].is_string()).await;
+    assert_eq!(
+        (&ok["event"], &ok["code"]),
+        (&json!("login"), &json!(0)),
+        "{ok}"
+    );
+    ws.subscribe(json!([arg("orders", "default")])).await;
+    let ack = ws.wait(2000, |v| v["event"].is_string()).await;
+    assert_eq!(ack["event"], "subscribe", "{ack}");
+    for bad in [json!(now as f64 + 0.5), json!(true), json!(null), json!(-5)] {
+        let mut m = msg.clone();
+        m["args"][0]["timestamp"] = bad;
+        let mut ws = Ws::connect(&api.sim.ws_private_url).await;
+        ws.send_json(m).await;
+        let e = ws.wait(2000, |v| v["event"] == "error").await;
+        assert_eq!(e["code"], 30013, "{e}");
+    }
 }
 
 #[actix_rt::test]

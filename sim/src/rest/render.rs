@@ -44,39 +44,62 @@ pub fn order(o: &Order, detail: bool) -> Value {
         "presetStopLossExecutePrice": fmt_opt(o.preset_sl_exec),
         "reduceOnly": if o.reduces_only() && o.pos_mode == PosMode::OneWay { "YES" } else { "NO" },
         "cancelReason": o.cancel_reason,
+        "newTradeSide": o.trade_side(),
         "cTime": ms(o.c_time),
         "uTime": ms(o.u_time),
     });
     if o.price.is_none() {
         v["price"] = json!("0");
     }
+    if !detail {
+        // Listed since Nov 2025; the simulator does not keep them per order.
+        v["liqPrice"] = json!("");
+        v["posAvg"] = json!("");
+    }
     let key = if detail { "state" } else { "status" };
     v[key] = json!(o.state.as_str());
     v
 }
 
-/// A position row (single-position / all-position).
-pub fn position(e: &Engine, p: &Position) -> Value {
+/// A position's risk figures, shared by REST rows and WebSocket pushes.
+pub struct PositionRisk {
+    /// Tier maintenance margin rate (`keepMarginRate`).
+    pub keep_margin_rate: Decimal,
+    /// Maintenance margin over account equity (`marginRatio` in REST, `marginRate` in WS).
+    pub margin_ratio: Decimal,
+    /// Entry moved by an open and a close taker fee (`breakEvenPrice`).
+    pub break_even: Decimal,
+}
+
+/// The one rule for [`PositionRisk`].
+pub fn position_risk(e: &Engine, p: &Position) -> PositionRisk {
     let mark = e.mark(&p.symbol);
-    let mmr = e
-        .markets
-        .get(&p.symbol)
-        .map(|m| m.spec.keep_margin_rate)
-        .unwrap_or_default();
-    let locked = e.locked(p.uid, &p.symbol, p.hold);
+    let spec = e.markets.get(&p.symbol).map(|m| &m.spec);
+    let mmr = spec.map(|s| s.keep_margin_rate).unwrap_or_default();
+    let fee_rate = spec.map(|s| s.taker_fee_rate).unwrap_or_default();
     let equity = e.equity(p.uid);
     let maintenance = p.size * mark * mmr;
-    let ratio = if equity > Decimal::ZERO {
+    let margin_ratio = if equity > Decimal::ZERO {
         maintenance / equity
     } else {
         Decimal::ONE
     };
-    let fee_rate = e
-        .markets
-        .get(&p.symbol)
-        .map(|m| m.spec.taker_fee_rate)
-        .unwrap_or_default();
-    let break_even = p.entry * (Decimal::ONE + p.hold.sign() * fee_rate * Decimal::TWO);
+    PositionRisk {
+        keep_margin_rate: mmr,
+        margin_ratio,
+        break_even: p.entry * (Decimal::ONE + p.hold.sign() * fee_rate * Decimal::TWO),
+    }
+}
+
+/// A position row (single-position / all-position).
+pub fn position(e: &Engine, p: &Position) -> Value {
+    let mark = e.mark(&p.symbol);
+    let locked = e.locked(p.uid, &p.symbol, p.hold);
+    let PositionRisk {
+        keep_margin_rate: mmr,
+        margin_ratio: ratio,
+        break_even,
+    } = position_risk(e, p);
     let plan = |kind| {
         e.live_plans(p.uid, &p.symbol, p.hold)
             .find(|x| x.plan_type == kind)
@@ -311,6 +334,7 @@ pub fn account(e: &Engine, uid: u64, symbol: Option<&str>) -> Value {
         "unionAvailable": fmt(available.round_dp(8)),
         "unionMm": "0",
         "assetList": [],
+        "grant": "",
     });
     if let Some(sym) = symbol {
         let s = e.settings(uid, sym);

@@ -256,7 +256,13 @@ impl Conn {
             .keys
             .get(&key)
             .ok_or((30011, "Invalid ACCESS_KEY"))?;
-        let ts_text = field("timestamp").ok_or((30013, "Invalid ACCESS_TIMESTAMP"))?;
+        // Live accepts the seconds as a string or a JSON number (a widely used client
+        // sends the number); the signature covers the same decimal text either way.
+        let ts_text = match &a["timestamp"] {
+            Value::String(s) => s.clone(),
+            Value::Number(n) if n.is_u64() => n.to_string(),
+            _ => return Err((30013, "Invalid ACCESS_TIMESTAMP")),
+        };
         let ts: i64 = ts_text
             .parse()
             .map_err(|_| (30013, "Invalid ACCESS_TIMESTAMP"))?;

@@ -25,7 +25,7 @@ pub fn ticker(m: &Market, now: i64) -> Value {
         "low24h": fmt(low), "change24h": fmt(change.round_dp(5)), "fundingRate": "0.0001",
         "nextFundingTime": next_funding.to_string(), "markPrice": fmt(m.mark), "indexPrice": fmt(m.mark),
         "holdingAmount": "0", "baseVolume": fmt(bv.round_dp(4)), "quoteVolume": fmt(qv.round_dp(4)),
-        "openUtc": fmt(open), "symbolType": "1", "symbol": m.spec.symbol, "deliveryPrice": "0",
+        "openUtc": fmt(open), "symbolType": 1, "symbol": m.spec.symbol, "deliveryPrice": "0",
         "ts": now.to_string(),
     })
 }
@@ -88,11 +88,7 @@ pub fn position(e: &Engine, p: &Position) -> Value {
         .get(&p.uid)
         .map(|a| a.pos_mode)
         .unwrap_or(PosMode::OneWay);
-    let mmr = e
-        .markets
-        .get(&p.symbol)
-        .map(|m| m.spec.keep_margin_rate)
-        .unwrap_or_default();
+    let risk = crate::rest::render::position_risk(e, p);
     let roi = if p.margin.is_zero() {
         Decimal::ZERO
     } else {
@@ -104,8 +100,9 @@ pub fn position(e: &Engine, p: &Position) -> Value {
         "total": fmt(p.size), "available": fmt(p.size - locked), "frozen": fmt(locked),
         "openPriceAvg": fmt(p.entry.round_dp(8)), "leverage": p.leverage, "achievedProfits": fmt(p.achieved.round_dp(8)),
         "unrealizedPL": fmt(upnl.round_dp(8)), "unrealizedPLR": fmt(roi.round_dp(8)),
-        "liquidationPrice": fmt(e.liquidation_price(p).round_dp(8)), "keepMarginRate": fmt(mmr),
-        "marginRate": "0", "isolatedMarginRate": "0", "breakEvenPrice": fmt(p.entry.round_dp(8)), "totalFee": "",
+        "liquidationPrice": fmt(e.liquidation_price(p).round_dp(8)), "keepMarginRate": fmt(risk.keep_margin_rate),
+        "marginRate": fmt(risk.margin_ratio.round_dp(12)), "isolatedMarginRate": "0",
+        "breakEvenPrice": fmt(risk.break_even.round_dp(8)), "totalFee": "",
         "deductedFee": fmt(p.deducted_fee.round_dp(8)), "markPrice": fmt(mark), "assetMode": "single",
         "autoMargin": "off", "cTime": p.c_time.to_string(), "uTime": p.u_time.to_string(),
     })
@@ -153,7 +150,7 @@ pub fn plan(p: &Plan) -> Value {
         "triggerPrice": n(p.trigger_price), "triggerType": p.trigger_type.as_str(), "triggerTime": p.u_time.to_string(),
         "planType": p.plan_type.ws_code(), "price": n(p.execute_price.unwrap_or_default()),
         "executePrice": n(p.execute_price.unwrap_or_default()), "size": n(p.size.unwrap_or_default()),
-        "actualSize": n(Decimal::ZERO), "orderType": if p.execute_price.is_some() { "limit" } else { "market" },
+        "actualSize": n(if p.status == crate::engine::types::PlanStatus::Executed { p.size.unwrap_or_default() } else { Decimal::ZERO }), "orderType": if p.execute_price.is_some() { "limit" } else { "market" },
         "side": p.side.as_str(), "tradeSide": match p.intent {
             crate::engine::types::Intent::Open(_) => "open".to_string(),
             crate::engine::types::Intent::Close(_) => "close".to_string(),
