@@ -197,7 +197,10 @@ fn request_examples_match_our_serialisation() {
 #[test]
 fn every_fixture_file_is_used() {
     let dir = format!("{}/tests/fixtures", env!("CARGO_MANIFEST_DIR"));
-    let this = concat!(include_str!("fixtures.rs"), include_str!("fixtures_live.rs"));
+    let this = concat!(
+        include_str!("fixtures.rs"),
+        include_str!("fixtures_live.rs")
+    );
     for entry in std::fs::read_dir(dir).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
         let stem = name.trim_end_matches(".json");

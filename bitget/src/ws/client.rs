@@ -10,7 +10,8 @@ use tokio::time::Instant;
 
 use super::book::LocalBook;
 use super::config::WsConfig;
-use super::conn::{self, Books, Cmd, ConnCtx};
+use super::conn;
+use super::ctx::{Books, Cmd, ConnCtx};
 use super::events::{BookUpdate, WsEvent};
 use super::state::{ConnInfo, ConnState, Entry, Shared, Status, lock};
 use super::subscriptions::SubArg;

@@ -12,7 +12,7 @@ use serde_json::json;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
-use super::conn::{Cmd, ConnCtx, End};
+use super::ctx::{Cmd, ConnCtx, End};
 use super::decode::{Frame, ServerEvent, decode};
 use super::events::WsEvent;
 use super::metrics;
