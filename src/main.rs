@@ -102,6 +102,13 @@ enum Command {
     /// processes; writes a JSON report from the simulator's audit; non-zero exit on a failed
     /// threshold.
     Soak(viper::soak::SoakArgs),
+    /// Record what the exchange sends (every read endpoint, every channel), redacted, into DIR.
+    Record(viper::recording::RecordArgs),
+    /// Replay a recorded folder through the decoders; pass/fail table, non-zero on a failure.
+    Decode {
+        /// The folder (`DIR/<endpoint or ws-channel>/<n>.json`).
+        dir: PathBuf,
+    },
     /// Run the Bitget V2 compatible exchange simulator on loopback.
     Sim {
         /// Address to listen on; port 0 picks a free port.
@@ -176,6 +183,8 @@ fn dispatch(command: Command) -> anyhow::Result<bool> {
             Ok(true)
         }
         Command::Soak(args) => viper::soak::run(args),
+        Command::Record(a) => viper::recording::run_record(a),
+        Command::Decode { dir } => viper::recording::run_decode(&dir),
         Command::Status { admin } => {
             actix_rt::System::new().block_on(async move { viper::status::run(&admin).await })
         }

@@ -41,6 +41,25 @@ impl Credentials {
         &self.passphrase
     }
 
+    /// The WebSocket login request (spec §7.4) for `timestamp_s` (seconds), signed.
+    pub fn ws_login_message(&self, timestamp_s: &str) -> String {
+        let sign = crate::sign::sign_ws_login(&self.secret, timestamp_s);
+        serde_json::json!({ "op": "login", "args": [{ "apiKey": self.api_key,
+            "passphrase": self.passphrase, "timestamp": timestamp_s, "sign": sign }] })
+        .to_string()
+    }
+
+    /// `text` with the key, secret and passphrase replaced by `***` (for anything written).
+    pub fn redact_text(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for v in [&self.api_key, &self.secret, &self.passphrase] {
+            if !v.is_empty() {
+                out = out.replace(v.as_str(), "***");
+            }
+        }
+        out
+    }
+
     /// The key with all but its first four characters masked, for log lines.
     pub fn masked_key(&self) -> String {
         let head: String = self.api_key.chars().take(4).collect();

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 use tokio::time::Instant;
 use tracing::Instrument as _;
 use tracing::field::Empty;
@@ -160,6 +161,16 @@ impl RestClient {
         query: Query,
     ) -> Result<T, Error> {
         self.call(ep, query, None, Vec::new()).await
+    }
+
+    /// A signed read of `ep` whose `data` is returned as received, untyped (for
+    /// `viper record`: what Bitget sent, to be decoded later). Reads only: a create, cancel
+    /// or setting is refused.
+    pub async fn read_json(&self, ep: &'static Endpoint, query: Query) -> Result<Value, Error> {
+        if !matches!(ep.kind, Kind::Public | Kind::Read) {
+            return Err(Error::InvalidRequest(format!("{} is not a read", ep.path)));
+        }
+        self.get(ep, query).await
     }
 
     /// POST with a JSON body; `client_oids` name the orders a create carries.

@@ -8,7 +8,6 @@ use actix_codec::Framed;
 use awc::BoxedSocket;
 use awc::ws::{Codec, Frame as WsFrame, Message};
 use futures_util::{SinkExt, StreamExt};
-use serde_json::json;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
@@ -19,7 +18,6 @@ use super::metrics;
 use super::state::{ConnState, lock};
 use super::subscriptions::{SubArg, pack};
 use super::throttle::Throttle;
-use crate::sign::sign_ws_login;
 
 /// Something waiting for its turn in the throttle.
 enum Out {
@@ -77,10 +75,7 @@ impl<'a> Session<'a> {
                         .unwrap_or_default()
                         .to_string(),
                 };
-                let sign = sign_ws_login(c.secret(), &ts);
-                let msg = json!({ "op": "login", "args": [{ "apiKey": c.api_key(),
-                    "passphrase": c.passphrase(), "timestamp": ts, "sign": sign }] });
-                s.outbox.push_back(Out::Text(msg.to_string()));
+                s.outbox.push_back(Out::Text(c.ws_login_message(&ts)));
                 s.login_deadline = Some(now + ctx.cfg.login_timeout);
             }
             _ => s.go_live(subs),
