@@ -127,7 +127,7 @@ fn summary(r: &report::Report) -> String {
     format!(
         "soak {verdict}\n  journaled {} | on exchange {} | duplicates {} | same intent twice {} | lost {} | preventable rejections {}\n  \
          breaches {} | unprotected max {} ms | feeds {:.3} % / {:.3} % | REST after retries {:.3} %\n  \
-         restarts {} (max to trading {:?} ms) | reconnects {} | emergencies {} | bot RSS {:.0} MiB CPU {:.1} %",
+         restarts {} (max to trading {}) | reconnects {} | emergencies {} | bot RSS {:.0} MiB CPU {:.1} %",
         r.intents_journaled,
         r.orders_on_exchange,
         r.duplicate_client_oids,
@@ -140,7 +140,8 @@ fn summary(r: &report::Report) -> String {
         r.feeds.private_uptime * 100.0,
         r.rest.success_rate_after_retries * 100.0,
         r.restarts,
-        r.restart_to_trading_max_ms,
+        r.restart_to_trading_max_ms
+            .map_or_else(|| "n/a".to_string(), |ms| format!("{ms} ms")),
         r.reconnects,
         r.emergency_stops.len(),
         r.bot_peak_rss_mib,
