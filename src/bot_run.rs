@@ -9,23 +9,10 @@ use viper::endpoint::Endpoint;
 use viper::startup::Progress;
 use viper::{admin, system};
 
-/// Resolves on Ctrl-C or SIGTERM.
+/// Resolves on Ctrl-C or SIGTERM, logging which.
 async fn signalled() {
-    #[cfg(unix)]
-    let term = async {
-        match actix_rt::signal::unix::signal(actix_rt::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = actix_rt::signal::ctrl_c() => tracing::info!("Ctrl-C; stopping"),
-        _ = term => tracing::info!("SIGTERM; stopping"),
-    }
+    let which = viper::service::shutdown_signal().await;
+    tracing::info!("{which}; stopping");
 }
 
 pub async fn wait_for_stop(duration: Option<Duration>) {

@@ -49,3 +49,22 @@ pub fn stopping() {
 pub fn watchdog_period() -> Option<Duration> {
     sd_notify::watchdog_enabled()
 }
+
+/// Resolves on Ctrl-C or SIGTERM (what a service manager sends to stop us), naming which.
+pub async fn shutdown_signal() -> &'static str {
+    #[cfg(unix)]
+    let term = async {
+        match actix_rt::signal::unix::signal(actix_rt::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = actix_rt::signal::ctrl_c() => "Ctrl-C",
+        () = term => "SIGTERM",
+    }
+}

@@ -160,22 +160,7 @@ impl Soak {
     fn stop_on_signal(&self) {
         let (deadline, interrupted) = (self.deadline.clone(), self.interrupted.clone());
         actix_rt::spawn(async move {
-            #[cfg(unix)]
-            let term = async {
-                use actix_rt::signal::unix::{SignalKind, signal};
-                match signal(SignalKind::terminate()) {
-                    Ok(mut s) => {
-                        s.recv().await;
-                    }
-                    Err(_) => std::future::pending().await,
-                }
-            };
-            #[cfg(not(unix))]
-            let term = std::future::pending::<()>();
-            tokio::select! {
-                _ = actix_rt::signal::ctrl_c() => {}
-                () = term => {}
-            }
+            crate::service::shutdown_signal().await;
             println!("soak: interrupted; stopping the bot and the simulator");
             interrupted.set(true);
             deadline.set(Instant::now());
