@@ -303,15 +303,19 @@ async fn per_position_margin_at_just_under_and_just_over_the_limit() {
         "a market order at the limit would fill above it: refused"
     );
     for (size, px) in [("20", "0.5"), ("19", "0.5")] {
-        let _placed = bot
-            .risk
-            .send(Submit {
-                intent: at(size, px),
-                price: dec(px),
-            })
-            .await
-            .unwrap()
-            .unwrap();
+        // The gate admits it once a snapshot read after the previous close shows the symbol
+        // flat (the exposure ledger holds it until then): wait for that, not for a fixed time.
+        eventually(30, "the gate to admit the order at the limit", || async {
+            bot.risk
+                .send(Submit {
+                    intent: at(size, px),
+                    price: dec(px),
+                })
+                .await
+                .unwrap()
+                .ok()
+        })
+        .await;
         // The market trades down through the limit: it fills at 0.5.
         set_price(&sim, "XRPUSDT", "0.4999").await;
         let audit = control(&sim, "GET", "/audit", json!({})).await;
