@@ -242,6 +242,7 @@ fn start_account_sync(
         heartbeat: Some(core.health.clone().recipient()),
         settle: Some(core.router.clone().recipient()),
         connections: Some(core.health.clone().recipient()),
+        protection: Some(core.guard.clone().recipient()),
     };
     let (sync_rest, sync_every) = (
         rest.clone(),

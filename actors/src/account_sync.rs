@@ -6,8 +6,10 @@
 
 use crate::events::{
     AccountSnapshot, ConnectionEvent, ConnectionKind, Heartbeat, OpenOrderView, PositionView,
+    ProtectionSeen,
 };
 use crate::order_router::SettleNow;
+use crate::protection::protection_from_push;
 use actix::prelude::*;
 use rust_decimal::Decimal;
 use std::time::Duration;
@@ -28,6 +30,8 @@ pub struct SnapshotSinks {
     pub settle: Option<Recipient<SettleNow>>,
     /// Connection state changes.
     pub connections: Option<Recipient<ConnectionEvent>>,
+    /// Told when a fill push proves a position's attached stop-loss (the stop-loss guard).
+    pub protection: Option<Recipient<ProtectionSeen>>,
 }
 
 /// The private WebSocket: its settings and the credentials to log in with.
@@ -83,6 +87,12 @@ impl StreamHandler<WsEvent> for AccountSync {
     fn handle(&mut self, ev: WsEvent, ctx: &mut Self::Context) {
         match ev {
             WsEvent::Push(p) => {
+                if let (PushData::Orders(orders), Some(g)) = (&p.data, &self.sinks.protection) {
+                    let now = Instant::now();
+                    for seen in orders.iter().filter_map(|o| protection_from_push(o, now)) {
+                        let _ = g.try_send(seen);
+                    }
+                }
                 if matches!(p.data, PushData::Orders(_) | PushData::Fills(_))
                     && let Some(s) = &self.sinks.settle
                 {

@@ -100,6 +100,21 @@ pub struct AccountSnapshot {
     pub at: Instant,
 }
 
+/// An `orders` push showed an opening order filled with an attached stop-loss
+/// (`crate::protection`): the exchange took the position's stop with the order.
+#[derive(Debug, Clone, PartialEq, Message)]
+#[rtype(result = "()")]
+pub struct ProtectionSeen {
+    /// Symbol of the position.
+    pub symbol: String,
+    /// Long (true) or short position.
+    pub long: bool,
+    /// The attached stop-loss trigger price.
+    pub stop_loss: Decimal,
+    /// When the push arrived.
+    pub seen: Instant,
+}
+
 /// An actor says it is alive.
 #[derive(Debug, Clone, Message)]
 #[rtype(result = "()")]

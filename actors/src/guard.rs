@@ -2,8 +2,11 @@
 //! account snapshot, a position without one (adopted from outside the bot, or whose stop was
 //! removed) gets a position stop-loss placed at once; if that cannot be done within a bound,
 //! the position is closed at market. The time each position spent unprotected is exported.
+//! A fill push carrying the order's attached stop-loss (`ProtectionSeen`) counts as
+//! protection for snapshots read before it, so the guard neither waits for nor spends a REST
+//! read to learn what the push already said; a snapshot read after it is authoritative.
 
-use crate::events::{AccountSnapshot, PositionView};
+use crate::events::{AccountSnapshot, PositionView, ProtectionSeen};
 use crate::supervisor::Watchdog;
 use actix::prelude::*;
 use rust_decimal::Decimal;
@@ -40,6 +43,10 @@ pub struct GuardStats {
     pub closed: u64,
     /// Failed attempts.
     pub failures: u64,
+    /// Positions whose protection a fill push confirmed.
+    pub confirmed_by_push: u64,
+    /// Positions currently counted as unprotected (as of the last snapshot or push).
+    pub unprotected: usize,
 }
 
 /// Ask for the counters.
@@ -52,6 +59,8 @@ pub struct StopLossGuard {
     rest: RestClient,
     cfg: GuardConfig,
     unprotected_since: HashMap<(String, bool), Instant>,
+    /// Stops confirmed by fill pushes, with when the push arrived.
+    confirmed: HashMap<(String, bool), Instant>,
     busy: bool,
     stats: GuardStats,
 }
@@ -63,6 +72,7 @@ impl StopLossGuard {
             rest,
             cfg,
             unprotected_since: HashMap::new(),
+            confirmed: HashMap::new(),
             busy: false,
             stats: GuardStats::default(),
         }
@@ -97,6 +107,39 @@ impl StopLossGuard {
     }
 }
 
+impl StopLossGuard {
+    fn publish_unprotected(&mut self) {
+        self.stats.unprotected = self.unprotected_since.len();
+        metrics::gauge!("viper_unprotected_positions").set(self.unprotected_since.len() as f64);
+    }
+}
+
+impl Handler<ProtectionSeen> for StopLossGuard {
+    type Result = ();
+    fn handle(&mut self, m: ProtectionSeen, _: &mut Self::Context) {
+        let key = (m.symbol, m.long);
+        if let Some(since) = self.unprotected_since.remove(&key) {
+            metrics::histogram!("viper_unprotected_position_seconds")
+                .record(since.elapsed().as_secs_f64());
+        }
+        tracing::debug!(actor = "stop_loss_guard", symbol = %key.0, long = key.1, stop_loss = %m.stop_loss, "fill push confirms the attached stop-loss");
+        metrics::counter!("viper_protection_confirmed_by_push_total").increment(1);
+        self.stats.confirmed_by_push += 1;
+        self.confirmed.insert(key, m.seen);
+        self.publish_unprotected();
+    }
+}
+
+/// Pushes reach whichever guard instance the watchdog runs now.
+impl Handler<ProtectionSeen> for Watchdog<StopLossGuard> {
+    type Result = ();
+    fn handle(&mut self, m: ProtectionSeen, _: &mut Self::Context) {
+        if let Err(e) = self.current().try_send(m) {
+            tracing::warn!(actor = "stop_loss_guard", error = %e, "protection push not delivered (restarting?)");
+        }
+    }
+}
+
 impl Actor for StopLossGuard {
     type Context = Context<Self>;
 }
@@ -122,9 +165,11 @@ impl Handler<AccountSnapshot> for StopLossGuard {
             .map(|p| (p.symbol.clone(), p.long))
             .collect();
         self.unprotected_since.retain(|k, _| live.contains(k));
+        // A snapshot read after a push is authoritative; older confirmations lapse.
+        self.confirmed.retain(|_, seen| *seen > snap.at);
         for p in &snap.positions {
             let key = (p.symbol.clone(), p.long);
-            if p.stop_loss.is_some() || has_plan(&p.symbol) {
+            if p.stop_loss.is_some() || has_plan(&p.symbol) || self.confirmed.contains_key(&key) {
                 if let Some(since) = self.unprotected_since.remove(&key) {
                     metrics::histogram!("viper_unprotected_position_seconds")
                         .record(since.elapsed().as_secs_f64());
@@ -143,7 +188,7 @@ impl Handler<AccountSnapshot> for StopLossGuard {
                 ));
             }
         }
-        metrics::gauge!("viper_unprotected_positions").set(self.unprotected_since.len() as f64);
+        self.publish_unprotected();
         if actions.is_empty() || self.busy {
             return Box::pin(fut::ready(()));
         }

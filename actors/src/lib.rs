@@ -17,6 +17,7 @@ pub mod market_feed;
 pub mod metrics;
 mod order_request;
 pub mod order_router;
+pub mod protection;
 pub mod refusal;
 pub mod risk_manager;
 pub mod settle;

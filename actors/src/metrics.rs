@@ -62,6 +62,7 @@ pub fn register_series(symbols: &[String]) {
         "viper_limit_reductions_total",
         "viper_feed_rest_fallback_polls_total",
         "viper_router_last_check_refusals_total",
+        "viper_protection_confirmed_by_push_total",
     ] {
         counter!(name).increment(0);
     }
@@ -136,6 +137,10 @@ pub fn describe_metrics() {
     describe_counter!(
         "viper_router_last_check_refusals_total",
         "Orders refused by the router's last check before sending, by reason"
+    );
+    describe_counter!(
+        "viper_protection_confirmed_by_push_total",
+        "Positions whose exchange-side stop-loss a fill push confirmed (no REST read needed)"
     );
     describe_counter!(
         "viper_orders_adopted_total",
