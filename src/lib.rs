@@ -11,6 +11,7 @@ pub mod config_env;
 pub mod config_limits;
 pub mod config_load;
 pub mod endpoint;
+pub mod live_market;
 pub mod logging;
 pub mod record_ws;
 pub mod recording;

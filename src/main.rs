@@ -13,6 +13,7 @@ use std::time::Duration;
 use viper::admin;
 use viper::config::BotConfig;
 use viper::endpoint::Endpoint;
+use viper::live_market::MarketSource;
 use viper::logging::LogFormat;
 
 /// Viper: a Bitget USDT-M perpetual futures trading bot and its exchange simulator.
@@ -51,6 +52,16 @@ enum Command {
         /// Seed of the simulator's prices.
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// Where prices come from: the simulator's seeded random walk, or Bitget's public
+        /// WebSocket tickers (real prices, no keys; orders still only reach the simulator).
+        #[arg(long, value_enum, default_value_t = MarketSource::Synthetic)]
+        market: MarketSource,
+        /// Public WebSocket of the live market (with `--market live`).
+        #[arg(long, default_value = viper_bitget::ws::config::LIVE_PUBLIC)]
+        market_url: String,
+        /// How long start-up waits for the live market's first price of every symbol.
+        #[arg(long, value_parser = humantime::parse_duration, default_value = "30s")]
+        market_wait: Duration,
     },
     /// Run the bot against Bitget (live or demo) or a standalone `viper sim`.
     Run {
@@ -153,7 +164,13 @@ fn dispatch(command: Command) -> anyhow::Result<bool> {
             duration,
             speed,
             seed,
-        } => run_paper(config, duration, speed, seed).map(|()| true),
+            market,
+            market_url,
+            market_wait,
+        } => {
+            let source = (market == MarketSource::Live).then_some((market_url, market_wait));
+            run_paper(config, duration, speed, seed, source).map(|()| true)
+        }
         Command::Run {
             config,
             exchange_url,
@@ -221,6 +238,7 @@ fn run_paper(
     duration: Option<Duration>,
     speed: f64,
     seed: u64,
+    live_market: Option<(String, Duration)>,
 ) -> anyhow::Result<()> {
     let mut cfg = load_config(config.as_ref())?;
     let admin = bind_admin(&cfg)?;
@@ -244,8 +262,32 @@ fn run_paper(
         println!("  WS public:     {}", sim.ws_public_url);
         println!("  WS private:    {}", sim.ws_private_url);
         println!("  control plane: {}", sim.control_url);
+        let feed = match &live_market {
+            Some((url, within)) => {
+                println!("  market:        live prices from {url}");
+                let started =
+                    viper::live_market::start(sim.shared().clone(), url, &cfg.symbols, *within)
+                        .await;
+                match started {
+                    Ok(feed) => Some(feed),
+                    Err(e) => {
+                        sim.stop().await;
+                        return Err(e);
+                    }
+                }
+            }
+            None => {
+                println!(
+                    "  market:        synthetic (seeded random walk, seed {seed}, speed {speed}x)"
+                );
+                None
+            }
+        };
         let ep = Endpoint::simulator(&sim.rest_url);
         let result = bot_run::run_bot(&cfg, ep, duration, admin).await;
+        if let Some(f) = feed {
+            f.stop();
+        }
         sim.stop().await;
         result
     })

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod config;
 mod control;
+pub mod drive;
 pub mod engine;
 pub mod error;
 pub mod faults;
