@@ -15,8 +15,20 @@ const LATENCY_BUCKETS: &[f64] = &[
 /// Buckets for the time a position spent without a stop-loss.
 const UNPROTECTED_BUCKETS: &[f64] = &[0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0];
 
-/// Installs the global recorder and describes every metric of every crate.
+/// The recorder installed in this process (there is one per process).
+static INSTALLED: std::sync::OnceLock<PrometheusHandle> = std::sync::OnceLock::new();
+
+/// The handle of the recorder installed in this process, if any.
+pub fn installed() -> Option<PrometheusHandle> {
+    INSTALLED.get().cloned()
+}
+
+/// Installs the global recorder and describes every metric of every crate; a second call in
+/// one process returns the handle of the first.
 pub fn install_recorder() -> anyhow::Result<PrometheusHandle> {
+    if let Some(h) = installed() {
+        return Ok(h);
+    }
     let handle = PrometheusBuilder::new()
         .set_buckets(LATENCY_BUCKETS)
         .context("histogram buckets")?
@@ -31,6 +43,7 @@ pub fn install_recorder() -> anyhow::Result<PrometheusHandle> {
     viper_bitget::ws::metrics::describe_metrics();
     viper_actors::metrics::describe_metrics();
     describe_metrics();
+    let _ = INSTALLED.set(handle.clone());
     Ok(handle)
 }
 

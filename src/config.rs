@@ -162,6 +162,8 @@ pub struct IntervalConfig {
     pub account_poll_ms: u64,
     /// Market data older than this is not traded on, ms.
     pub max_tick_age_ms: u64,
+    /// History sample period for `viper report` (equity, prices, REST use, latency), s.
+    pub history_sample_secs: u64,
 }
 
 impl Default for BotConfig {
@@ -227,6 +229,7 @@ impl Default for IntervalConfig {
             market_poll_ms: 500,
             account_poll_ms: 1000,
             max_tick_age_ms: 3000,
+            history_sample_secs: 60,
         }
     }
 }

@@ -110,6 +110,9 @@ impl BotConfig {
                 e.push(format!("{k}: at least 50 ms (rate limits)"));
             }
         }
+        if self.intervals.history_sample_secs == 0 {
+            e.push("intervals.history_sample_secs: at least 1".into());
+        }
     }
 
     fn check_risk(&self, e: &mut Vec<String>) {

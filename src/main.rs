@@ -63,6 +63,19 @@ enum Command {
         #[arg(long, value_parser = humantime::parse_duration, default_value = "30s")]
         market_wait: Duration,
     },
+    /// Write a self-contained HTML report (equity, trades on price, PnL per symbol, order
+    /// latency, REST budget) of the last `--since`, readable while the bot runs.
+    Report {
+        /// Bot config (TOML); defaults apply when absent.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Window, e.g. 24h, 7d.
+        #[arg(long, value_parser = humantime::parse_duration, default_value = "24h")]
+        since: Duration,
+        /// Output file.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Run the bot against Bitget (live or demo) or a standalone `viper sim`.
     Run {
         /// Bot config (TOML).
@@ -171,6 +184,17 @@ fn dispatch(command: Command) -> anyhow::Result<bool> {
             let source = (market == MarketSource::Live).then_some((market_url, market_wait));
             run_paper(config, duration, speed, seed, source).map(|()| true)
         }
+        Command::Report { config, since, out } => {
+            let cfg = load_config(config.as_ref())?;
+            let w = viper::report::write(&cfg, since, &out)?;
+            println!(
+                "wrote {} ({} plots, {} trades)",
+                w.out.display(),
+                w.plots,
+                w.trades
+            );
+            Ok(true)
+        }
         Command::Run {
             config,
             exchange_url,
@@ -242,10 +266,17 @@ fn run_paper(
 ) -> anyhow::Result<()> {
     let mut cfg = load_config(config.as_ref())?;
     let admin = bind_admin(&cfg)?;
-    // The embedded exchange starts empty every run, so paper keeps its own journal and
-    // starts it afresh: last run's orders do not exist on this exchange.
+    // The embedded exchange starts empty every run, so paper keeps its own journal (and
+    // history) and starts them afresh: last run's orders do not exist on this exchange.
     cfg.data_dir = cfg.data_dir.join("paper");
-    for f in ["journal.db", "journal.db-wal", "journal.db-shm"] {
+    for f in [
+        "journal.db",
+        "journal.db-wal",
+        "journal.db-shm",
+        "history.db",
+        "history.db-wal",
+        "history.db-shm",
+    ] {
         let _ = std::fs::remove_file(cfg.data_dir.join(f));
     }
     let sim_cfg = viper_sim::SimConfig {

@@ -4,6 +4,8 @@
 //! The stop-loss guard protects any position found without a stop.
 
 use crate::config::BotConfig;
+use crate::history::HistoryStore;
+use crate::history::recorder::HistoryRecorder;
 use crate::startup;
 use actix::prelude::*;
 use rust_decimal::Decimal;
@@ -61,6 +63,7 @@ struct Core {
     trader: Addr<Trader>,
     guard: Addr<Watchdog<StopLossGuard>>,
     capital: Addr<CapitalWatch>,
+    history: Option<Addr<HistoryRecorder>>,
 }
 
 /// Starts the bot; trading is enabled only after recovery (`crate::startup`) completed.
@@ -168,7 +171,23 @@ async fn build_core(
         trader,
         guard,
         capital,
+        history: start_history(cfg),
     })
+}
+
+/// The history recorder for `viper report`: informational, so a data directory it cannot
+/// write only costs the report (logged), never trading.
+fn start_history(cfg: &BotConfig) -> Option<Addr<HistoryRecorder>> {
+    match HistoryStore::open(&cfg.data_dir) {
+        Ok(store) => {
+            let every = Duration::from_secs(cfg.intervals.history_sample_secs.max(1));
+            Some(HistoryRecorder::new(store, every, crate::admin_metrics::installed()).start())
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "no history for reports");
+            None
+        }
+    }
 }
 
 /// The stop-loss guard under a watchdog, with the tick of every contract so it can protect
@@ -222,13 +241,15 @@ fn capital_config(cfg: &BotConfig, size_steps: HashMap<String, Decimal>) -> Capi
 
 /// Everyone who reads account snapshots.
 fn snapshot_sinks(core: &Core) -> Vec<Recipient<AccountSnapshot>> {
-    vec![
+    let mut sinks = vec![
         core.risk.clone().recipient(),
         core.health.clone().recipient(),
         core.guard.clone().recipient(),
         core.capital.clone().recipient(),
         core.router.clone().recipient(),
-    ]
+    ];
+    sinks.extend(core.history.clone().map(Addr::recipient));
+    sinks
 }
 
 fn start_account_sync(
@@ -278,11 +299,13 @@ fn start_market_feed(
     core: &Core,
     ws: WsConfig,
 ) -> Addr<Watchdog<MarketFeed>> {
+    let mut ticks = vec![
+        core.trader.clone().recipient(),
+        core.health.clone().recipient(),
+    ];
+    ticks.extend(core.history.clone().map(Addr::recipient));
     let tick_sinks = TickSinks {
-        ticks: vec![
-            core.trader.clone().recipient(),
-            core.health.clone().recipient(),
-        ],
+        ticks,
         heartbeat: Some(core.health.clone().recipient()),
         connections: Some(core.health.clone().recipient()),
     };
