@@ -33,6 +33,7 @@ pub async fn handle(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared
             ("GET", "/requests") => Ok(requests(&shared, req.query_string())),
             ("GET", "/audit") => Ok(audit(&shared)),
             ("GET", "/state") => Ok(state(&shared)),
+            ("GET", "/holdings") => Ok(holdings(&shared)),
             ("POST", "/price") => price(&shared, &body),
             ("POST", "/step") => step(&shared, &body),
             ("POST", "/balance") => balance(&shared, &body),
@@ -136,6 +137,37 @@ fn state(shared: &Shared) -> Value {
         .map(|m| json!({ "symbol": m.spec.symbol, "last": fmt(m.last), "mark": fmt(m.mark), "steps": m.steps }))
         .collect();
     json!({ "accounts": accounts, "markets": markets, "paused": shared.paused.load(Ordering::SeqCst) })
+}
+
+/// Open positions and live plans with their trigger prices, per account: what a client's
+/// view of its holdings is checked against.
+fn holdings(shared: &Shared) -> Value {
+    let e = lock(&shared.engine);
+    let accounts: Vec<Value> = e
+        .accounts
+        .values()
+        .map(|a| {
+            let positions: Vec<Value> = e
+                .positions_of(a.uid)
+                .filter(|p| !p.size.is_zero())
+                .map(|p| {
+                    json!({ "symbol": p.symbol, "holdSide": p.hold.as_str(), "size": fmt(p.size),
+                    "entry": fmt(p.entry), "cTime": p.c_time })
+                })
+                .collect();
+            let plans: Vec<Value> = e
+                .open_plans()
+                .filter(|p| p.uid == a.uid)
+                .map(|p| {
+                    json!({ "symbol": p.symbol, "planType": p.plan_type.as_str(),
+                    "holdSide": p.hold.as_str(), "triggerPrice": fmt(p.trigger_price),
+                    "clientOid": p.client_oid })
+                })
+                .collect();
+            json!({ "uid": a.uid, "positions": positions, "plans": plans })
+        })
+        .collect();
+    json!({ "accounts": accounts, "now": shared.now() })
 }
 
 #[derive(Deserialize)]
