@@ -1,11 +1,15 @@
 //! The admin HTTP server: `GET /metrics` (Prometheus text), `GET /health` (liveness:
 //! "starting" with the step during start-up recovery, then "ok"), `GET /ready` (the
-//! HealthMonitor's verdict as JSON; 503 unless live), `POST /halt` and `POST /resume`
-//! (operator emergency stop; bearer token when `VIPER_ADMIN_TOKEN` is set).
+//! HealthMonitor's verdict as JSON; 503 unless live), the operator's commands (`POST /pause`,
+//! `/resume`, `/emergency-stop`, `/close/{symbol}`; `/halt` is retired: 410) in
+//! `admin_control`, and the read-only holdings (`GET /api/v1/summary`, `/positions`,
+//! `/orders`) in `admin_api`. Commands and `/api/v1` need the bearer token when
+//! `VIPER_ADMIN_TOKEN` is set.
 //!
 //! The listener is bound before anything else starts, so a port in use fails the start
-//! cleanly, and serves from the beginning of start-up recovery. actix-web serves on its own worker thread; halt and resume travel over a channel
-//! to [`control_loop`], which runs beside the bot and calls `system::halt` / `system::resume`.
+//! cleanly, and serves from the beginning of start-up recovery. actix-web serves on its own
+//! worker thread; commands travel over a channel to [`control_loop`], which runs beside the
+//! bot and executes them (`operator`).
 
 use crate::config::AdminConfig;
 use crate::system::Bot;
@@ -18,9 +22,10 @@ use serde_json::json;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use viper_actors::health_monitor::{GetHealth, HealthMonitor, HealthReport, Verdict};
 
+use crate::operator::{BotInfo, Control, Handles};
 use crate::startup::Progress;
 
 pub use crate::admin_metrics::{
@@ -54,23 +59,6 @@ pub fn bind(cfg: &AdminConfig) -> anyhow::Result<Option<AdminListener>> {
     Ok(Some(AdminListener { listener, addr }))
 }
 
-/// An operator command for the bot.
-#[derive(Debug)]
-pub enum Control {
-    /// Stop opening orders.
-    Halt {
-        /// Why (logged and shown in `/ready`).
-        reason: String,
-        /// The outcome.
-        done: oneshot::Sender<Result<(), String>>,
-    },
-    /// Trade again.
-    Resume {
-        /// The outcome.
-        done: oneshot::Sender<Result<(), String>>,
-    },
-}
-
 /// What every request handler can reach (all `Send`: actix-web runs its own thread).
 #[derive(Clone)]
 pub struct AdminState {
@@ -78,7 +66,7 @@ pub struct AdminState {
     pub health: Arc<OnceLock<Addr<HealthMonitor>>>,
     /// The start-up step in progress.
     pub progress: Progress,
-    /// Halt / resume towards the bot.
+    /// Operator commands and holdings queries towards the bot.
     pub control: mpsc::Sender<Control>,
     /// The Prometheus recorder's handle (`None`: no recorder installed in this process).
     pub metrics: Option<PrometheusHandle>,
@@ -94,14 +82,7 @@ pub fn serve(listener: AdminListener, state: AdminState) -> anyhow::Result<actix
             .app_data(data.clone())
             .wrap_fn(|req, srv| {
                 use actix_web::dev::Service as _;
-                let path: &'static str = match req.path() {
-                    "/metrics" => "/metrics",
-                    "/health" => "/health",
-                    "/ready" => "/ready",
-                    "/halt" => "/halt",
-                    "/resume" => "/resume",
-                    _ => "other",
-                };
+                let path = path_label(req.path());
                 let started = Instant::now();
                 let fut = srv.call(req);
                 async move {
@@ -117,8 +98,8 @@ pub fn serve(listener: AdminListener, state: AdminState) -> anyhow::Result<actix
             .route("/metrics", web::get().to(metrics_text))
             .route("/health", web::get().to(health))
             .route("/ready", web::get().to(ready))
-            .route("/halt", web::post().to(halt))
-            .route("/resume", web::post().to(resume))
+            .configure(crate::admin_control::routes)
+            .configure(crate::admin_api::routes)
     })
     .workers(1)
     .disable_signals()
@@ -149,7 +130,7 @@ async fn health(st: web::Data<AdminState>) -> HttpResponse {
 }
 
 /// 503 while start-up recovery runs, naming the step.
-fn starting(st: &AdminState) -> HttpResponse {
+pub(crate) fn starting(st: &AdminState) -> HttpResponse {
     let step = st.progress.current().unwrap_or_else(|| "starting".into());
     HttpResponse::ServiceUnavailable().json(json!({
         "verdict": "starting",
@@ -201,7 +182,7 @@ async fn ready(st: web::Data<AdminState>) -> HttpResponse {
     }
 }
 
-fn authorised(st: &AdminState, req: &HttpRequest) -> bool {
+pub(crate) fn authorised(st: &AdminState, req: &HttpRequest) -> bool {
     let Some(want) = &st.token else { return true };
     let got = req
         .headers()
@@ -218,59 +199,40 @@ fn authorised(st: &AdminState, req: &HttpRequest) -> bool {
     !b.is_empty() && diff == 0
 }
 
-fn unauthorised() -> HttpResponse {
+pub(crate) fn unauthorised() -> HttpResponse {
     HttpResponse::Unauthorized()
         .insert_header(("WWW-Authenticate", "Bearer"))
         .json(json!({ "error": "missing or wrong bearer token (VIPER_ADMIN_TOKEN)" }))
 }
 
-async fn command(
-    st: &AdminState,
-    make: impl FnOnce(oneshot::Sender<Result<(), String>>) -> Control,
-    state: &str,
-) -> HttpResponse {
-    if st.health.get().is_none() {
-        return starting(st);
-    }
-    let (tx, rx) = oneshot::channel();
-    if st.control.send(make(tx)).await.is_err() {
-        return HttpResponse::ServiceUnavailable().json(json!({ "error": "the bot is stopping" }));
-    }
-    match rx.await {
-        Ok(Ok(())) => HttpResponse::Ok().json(json!({ "trading": state })),
-        Ok(Err(e)) => HttpResponse::InternalServerError().json(json!({ "error": e })),
-        Err(_) => {
-            HttpResponse::ServiceUnavailable().json(json!({ "error": "the bot is stopping" }))
-        }
+/// The metric label of a request path (bounded: unknown paths are "other").
+fn path_label(path: &str) -> &'static str {
+    match path {
+        "/metrics" => "/metrics",
+        "/health" => "/health",
+        "/ready" => "/ready",
+        "/halt" => "/halt",
+        "/pause" => "/pause",
+        "/resume" => "/resume",
+        "/emergency-stop" => "/emergency-stop",
+        "/api/v1/summary" => "/api/v1/summary",
+        "/api/v1/positions" => "/api/v1/positions",
+        "/api/v1/orders" => "/api/v1/orders",
+        p if p.starts_with("/close/") => "/close",
+        _ => "other",
     }
 }
 
-async fn halt(st: web::Data<AdminState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
-    if !authorised(&st, &req) {
-        return unauthorised();
-    }
-    let reason = serde_json::from_slice::<serde_json::Value>(&body)
-        .ok()
-        .and_then(|v| v.get("reason").and_then(|r| r.as_str()).map(str::to_owned))
-        .unwrap_or_else(|| "POST /halt".into());
-    let reason: String = reason.chars().take(200).collect();
-    command(&st, |done| Control::Halt { reason, done }, "halted").await
-}
-
-async fn resume(st: web::Data<AdminState>, req: HttpRequest) -> HttpResponse {
-    if !authorised(&st, &req) {
-        return unauthorised();
-    }
-    command(&st, |done| Control::Resume { done }, "active").await
-}
-
-/// Runs beside the bot until the channel closes: executes operator commands and refreshes
-/// the gauges derived from the actors (and the recorder's upkeep) every second.
+/// Runs beside the bot until the channel closes: executes operator commands (each on its own
+/// task, so a close waiting for the exchange holds nothing else up) and refreshes the gauges
+/// derived from the actors (and the recorder's upkeep) every second.
 pub async fn control_loop(
     bot: &Bot,
+    info: BotInfo,
     mut rx: mpsc::Receiver<Control>,
     metrics: Option<PrometheusHandle>,
 ) {
+    let handles = Handles::new(bot, info);
     let mut tick = actix_rt::time::interval(Duration::from_secs(1));
     let mut phases = std::collections::BTreeSet::new();
     let watchdog = crate::service::watchdog_period().is_some();
@@ -278,15 +240,11 @@ pub async fn control_loop(
         tokio::select! {
             cmd = rx.recv() => match cmd {
                 None => return,
-                Some(Control::Halt { reason, done }) => {
-                    tracing::warn!(%reason, "operator halt: no new orders until resumed");
-                    let r = crate::system::halt(bot, &reason).await.map_err(|e| e.to_string());
-                    let _ = done.send(r);
-                }
-                Some(Control::Resume { done }) => {
-                    tracing::warn!("operator resume: trading enabled again");
-                    let r = crate::system::resume(bot).await.map_err(|e| e.to_string());
-                    let _ = done.send(r);
+                Some(Control { command, done }) => {
+                    let h = handles.clone();
+                    actix_rt::spawn(async move {
+                        let _ = done.send(h.execute(command).await);
+                    });
                 }
             },
             _ = tick.tick() => {

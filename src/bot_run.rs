@@ -49,7 +49,7 @@ fn serve_admin(
     let srv = admin::serve(l, state)?;
     let handle = srv.handle();
     actix_rt::spawn(srv);
-    tracing::info!(%addr, token = cfg.admin.token.is_some(), "admin server: /metrics /health /ready /halt /resume");
+    tracing::info!(%addr, token = cfg.admin.token.is_some(), "admin server: /metrics /health /ready /api/v1/summary /api/v1/positions /api/v1/orders; POST /pause /resume /close/SYMBOL /emergency-stop");
     Ok(Some(handle))
 }
 
@@ -76,6 +76,14 @@ pub async fn run_bot(
         token: cfg.admin.token.as_ref().map(|t| t.0.clone()),
     };
     let server = serve_admin(cfg, listener, state)?;
+    let info = viper::operator::BotInfo {
+        mode: if ep.demo {
+            "demo".into()
+        } else {
+            cfg.mode.clone()
+        },
+        exchange: ep.rest_url.clone(),
+    };
     let bot = tokio::select! {
         r = system::start_reporting(cfg, ep, &progress) => r,
         () = keep_service_informed(&progress) => unreachable!("loops forever"),
@@ -96,7 +104,7 @@ pub async fn run_bot(
     let mut crashed = None;
     tokio::select! {
         () = wait_for_stop(duration) => {}
-        () = admin::control_loop(&bot, rx, metrics) => {}
+        () = admin::control_loop(&bot, info, rx, metrics) => {}
         actor = system::critical_failure(&bot) => crashed = Some(actor),
     }
     viper::service::stopping();

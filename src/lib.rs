@@ -2,18 +2,24 @@
 //! by the whole-system tests in `tests/`.
 
 pub mod admin;
+pub mod admin_api;
+pub mod admin_control;
 pub mod admin_metrics;
 pub mod check;
 pub mod check_probes;
 pub mod check_trade;
+pub mod cli_control;
 pub mod config;
 pub mod config_env;
 pub mod config_limits;
 pub mod config_load;
 pub mod endpoint;
 pub mod history;
+pub mod holdings;
 pub mod live_market;
 pub mod logging;
+pub mod operator;
+pub mod operator_close;
 pub mod record_ws;
 pub mod recording;
 pub mod redact;
@@ -23,4 +29,5 @@ pub mod soak;
 pub mod startup;
 pub mod startup_retry;
 pub mod status;
+pub mod summary;
 pub mod system;

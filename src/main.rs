@@ -1,6 +1,7 @@
 //! The `viper` command: `paper` (the bot on the embedded simulator), `run` (the bot against
 //! Bitget live, demo, or a standalone simulator), `sim` (the simulator alone), `check` (every
-//! endpoint and the key), `status` (a running bot's admin server) and `config check`.
+//! endpoint and the key), `status` (a running bot's admin server), the operator's `pause`,
+//! `resume`, `close` and `emergency-stop` (`cli_control`), and `config check`.
 
 mod bot_run;
 
@@ -105,17 +106,27 @@ enum Command {
         #[arg(long)]
         trade_test: bool,
     },
-    /// Clear a latched emergency stop in the journal of a stopped bot (a running bot: POST /resume).
-    Resume {
-        /// Bot config (TOML): its data_dir holds the journal.
-        #[arg(long)]
-        config: Option<PathBuf>,
-    },
-    /// Print a running bot's health and metrics from its admin server.
+    /// Pause new entries: positions, their exchange-side TP/SL and reduce-only orders stay;
+    /// persisted until `viper resume` (a stopped bot: written to the journal of --config).
+    Pause(viper::cli_control::PauseArgs),
+    /// Clear a pause; a latched emergency stop only with --clear-emergency (a stopped bot:
+    /// in the journal of --config).
+    Resume(viper::cli_control::ResumeArgs),
+    /// Close one symbol's position at market (reduce-only) and wait until the exchange shows it
+    /// flat; nothing else is touched.
+    Close(viper::cli_control::CloseArgs),
+    /// Cancel orders, close every position at market and latch until
+    /// `viper resume --clear-emergency`.
+    EmergencyStop(viper::cli_control::EmergencyArgs),
+    /// A running bot's state: mode, trading state, equity and PnL, positions with their
+    /// exchange-side TP/SL, open orders, health and metrics (from its admin server).
     Status {
         /// The admin server's base URL.
         #[arg(long, default_value = "http://127.0.0.1:9184")]
         admin: String,
+        /// Print `/api/v1/summary` as JSON instead of tables.
+        #[arg(long)]
+        json: bool,
     },
     /// Config file tools.
     Config {
@@ -213,21 +224,15 @@ fn dispatch(command: Command) -> anyhow::Result<bool> {
             json,
             trade_test,
         } => run_check(config, exchange_url, json, trade_test),
-        Command::Resume { config } => {
-            let cfg = load_config(config.as_ref())?;
-            match viper::system::clear_latch(&cfg.data_dir)? {
-                Some(reason) => {
-                    println!("cleared the emergency latch ({reason}); the next start trades again")
-                }
-                None => println!("no emergency latch was set in {}", cfg.data_dir.display()),
-            }
-            Ok(true)
-        }
+        Command::Pause(a) => viper::cli_control::pause(a),
+        Command::Resume(a) => viper::cli_control::resume(a),
+        Command::Close(a) => viper::cli_control::close(a),
+        Command::EmergencyStop(a) => viper::cli_control::emergency_stop(a),
         Command::Soak(args) => viper::soak::run(args),
         Command::Record(a) => viper::recording::run_record(a),
         Command::Decode { dir } => viper::recording::run_decode(&dir),
-        Command::Status { admin } => {
-            actix_rt::System::new().block_on(async move { viper::status::run(&admin).await })
+        Command::Status { admin, json } => {
+            actix_rt::System::new().block_on(async move { viper::status::run(&admin, json).await })
         }
         Command::Config {
             command: ConfigCommand::Check { file },

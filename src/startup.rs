@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::time::Duration;
 use viper_actors::account_sync::read_account;
-use viper_actors::capital::{CapitalWatch, SetTradingState, flatten_pending, latched};
+use viper_actors::capital::{CapitalWatch, SetTradingState, flatten_pending, latched, paused};
 use viper_actors::events::{AccountSnapshot, TradingState};
 use viper_actors::journal::Journal;
 use viper_actors::order_router::{OrderRouter, SettleNow};
@@ -43,6 +43,8 @@ pub struct LocalState {
     pub state_journal: Journal,
     /// The latched emergency stop's reason, if one is set.
     pub latch: Option<String>,
+    /// The operator pause's reason, if one is set (survives restarts until resumed).
+    pub paused: Option<String>,
 }
 
 /// The live key policy, clock, contracts, modes and leverage: everything checked on the
@@ -81,10 +83,12 @@ pub fn open_local(cfg: &BotConfig) -> anyhow::Result<LocalState> {
     let state_journal = Journal::open(&cfg.data_dir)?;
     // An unfinished emergency flatten latches too (CapitalWatch finishes it at start).
     let latch = latched(&state_journal).or_else(|| flatten_pending(&state_journal));
+    let paused = paused(&state_journal);
     Ok(LocalState {
         journal,
         state_journal,
         latch,
+        paused,
     })
 }
 
@@ -112,33 +116,38 @@ pub async fn reconcile(
     Ok(snapshot)
 }
 
-/// The last step: trading enabled, or kept halted by a latched emergency stop.
+/// The last step: trading enabled, kept paused by an operator pause, or kept halted by a
+/// latched emergency stop.
 pub async fn enable_trading(
     capital: &Addr<CapitalWatch>,
     latch: Option<String>,
+    paused: Option<String>,
     snapshot: &AccountSnapshot,
 ) -> anyhow::Result<()> {
-    match latch {
-        Some(reason) => {
-            tracing::error!(%reason, "an emergency stop is latched: trading stays halted until an operator runs `viper resume`");
-            capital
-                .send(SetTradingState {
-                    state: TradingState::Halted,
-                    reason: format!("latched: {reason}"),
-                    latch: true,
-                })
-                .await?;
+    let (state, reason, latch) = match (latch, paused) {
+        (Some(reason), _) => {
+            tracing::error!(%reason, "an emergency stop is latched: trading stays halted until an operator runs `viper resume --clear-emergency`");
+            (TradingState::Halted, format!("latched: {reason}"), true)
         }
-        None => {
-            capital
-                .send(SetTradingState {
-                    state: TradingState::Active,
-                    reason: "recovery complete".into(),
-                    latch: false,
-                })
-                .await?;
-            tracing::info!(equity = %snapshot.equity, positions = snapshot.positions.len(), "recovery complete; trading enabled");
+        (None, Some(reason)) => {
+            tracing::warn!(%reason, positions = snapshot.positions.len(), "paused by the operator: no new entries until `viper resume`; positions and their exchange-side TP/SL stay");
+            (
+                TradingState::Paused,
+                format!("operator pause: {reason}"),
+                false,
+            )
         }
+        (None, None) => (TradingState::Active, "recovery complete".into(), false),
+    };
+    capital
+        .send(SetTradingState {
+            state,
+            reason,
+            latch,
+        })
+        .await?;
+    if state == TradingState::Active {
+        tracing::info!(equity = %snapshot.equity, positions = snapshot.positions.len(), "recovery complete; trading enabled");
     }
     Ok(())
 }

@@ -1,4 +1,6 @@
-//! `viper status`: reads a running bot's `/ready` and `/metrics` and prints a summary.
+//! `viper status`: reads a running bot's `/ready`, `/metrics` and `/api/v1/summary` and prints
+//! the health summary with the positions and orders tables; `--json` prints the
+//! `/api/v1/summary` document.
 
 use anyhow::Context as _;
 use std::collections::BTreeMap;
@@ -178,9 +180,23 @@ async fn get(client: &awc::Client, url: &str) -> anyhow::Result<(u16, Vec<u8>)> 
     Ok((r.status().as_u16(), body.to_vec()))
 }
 
-/// Fetches and prints; `Ok(true)` when the verdict is live.
-pub async fn run(admin_url: &str) -> anyhow::Result<bool> {
+/// Fetches and prints; `Ok(true)` when the verdict is live (with `json`: when the summary
+/// was read).
+pub async fn run(admin_url: &str, json: bool) -> anyhow::Result<bool> {
     let base = admin_url.trim_end_matches('/');
+    let summary = crate::cli_control::call("GET", &format!("{base}/api/v1/summary"), None).await?;
+    let summary = match summary {
+        crate::cli_control::Answer::Http(code, v) => (code, v),
+        crate::cli_control::Answer::Unreachable(why) => {
+            anyhow::bail!(
+                "GET {base}/api/v1/summary: {why} (is the bot running with its admin server there?)"
+            )
+        }
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&summary.1)?);
+        return Ok(summary.0 == 200);
+    }
     let client = awc::Client::builder()
         .timeout(std::time::Duration::from_secs(5))
         .finish();
@@ -190,6 +206,16 @@ pub async fn run(admin_url: &str) -> anyhow::Result<bool> {
     let (_, metrics) = get(&client, &format!("{base}/metrics")).await?;
     let samples = parse_metrics(&String::from_utf8_lossy(&metrics));
     print!("{}", render(base, code, &ready, &samples));
+    match (
+        summary.0,
+        serde_json::from_value::<crate::summary::Summary>(summary.1.clone()),
+    ) {
+        (200, Ok(s)) => print!("{}", crate::summary::render(&s)),
+        (c, _) => println!(
+            "  holdings:         unavailable (HTTP {c}: {})",
+            summary.1["error"].as_str().unwrap_or("?")
+        ),
+    }
     Ok(code == 200)
 }
 

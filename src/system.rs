@@ -51,6 +51,8 @@ pub struct Bot {
     pub capital: Addr<CapitalWatch>,
     /// Equity when trading was enabled.
     pub start_equity: Decimal,
+    /// Every USDT-M contract the exchange lists (an operator's close names one of them).
+    pub contracts: std::collections::BTreeSet<String>,
 }
 
 pub use crate::endpoint::Endpoint;
@@ -88,6 +90,7 @@ pub async fn start_reporting(
     // Local resources first: a broken data dir fails before the exchange is touched.
     let local = startup::open_local(cfg)?;
     let ready = startup::prepare_exchange(&rest, cfg, progress).await?;
+    let contracts = ready.ticks.keys().cloned().collect();
     let core = build_core(cfg, &rest, ready, local.journal, local.state_journal).await?;
     let snapshot = startup::reconcile(&core.router, &rest, progress).await?;
     for r in snapshot_sinks(&core) {
@@ -95,7 +98,7 @@ pub async fn start_reporting(
     }
     let sync = start_account_sync(cfg, &rest, &core, private_ws);
     let feed = start_market_feed(cfg, &rest, &core, ws);
-    startup::enable_trading(&core.capital, local.latch, &snapshot).await?;
+    startup::enable_trading(&core.capital, local.latch, local.paused, &snapshot).await?;
     Ok(Bot {
         rest,
         health: core.health,
@@ -107,6 +110,7 @@ pub async fn start_reporting(
         guard: core.guard,
         capital: core.capital,
         start_equity: snapshot.equity,
+        contracts,
     })
 }
 
@@ -343,35 +347,6 @@ pub async fn stop(bot: &Bot) -> anyhow::Result<()> {
     bot.capital.send(halt).await?;
     let _ = bot.router.send(SettleNow).await?;
     Ok(())
-}
-
-/// Operator emergency stop: halt, cancel all but protective orders, flatten, and latch until
-/// resumed.
-pub async fn halt(bot: &Bot, reason: &str) -> anyhow::Result<()> {
-    bot.capital
-        .send(viper_actors::capital::EmergencyStop(format!(
-            "operator: {reason}"
-        )))
-        .await?;
-    Ok(())
-}
-
-/// Operator resume: clears the latch and enables trading.
-pub async fn resume(bot: &Bot) -> anyhow::Result<()> {
-    bot.capital
-        .send(SetTradingState {
-            state: TradingState::Active,
-            reason: "operator resume".into(),
-            latch: false,
-        })
-        .await?;
-    Ok(())
-}
-
-/// `viper resume` while the bot is stopped: clears the latch in the journal of `data_dir`.
-pub fn clear_latch(data_dir: &std::path::Path) -> anyhow::Result<Option<String>> {
-    let journal = Journal::open(data_dir)?;
-    Ok(viper_actors::capital::clear_latch(&journal)?)
 }
 
 /// Resolves with the name of the first actor found dead — stopped, or killed by a panic in a

@@ -1,6 +1,7 @@
 //! The admin HTTP server of the real binary in paper mode: `/metrics` passes `promtool` and
 //! its series move during the run, `/ready` turns degraded when the simulator's feed is cut,
-//! `POST /halt` stops new orders (bearer token enforced), and a port in use stops the start.
+//! `POST /pause` stops new orders (bearer token enforced; `/halt` is retired: 410), and a port
+//! in use stops the start.
 // Plain threads polling a child process (no actix worker to block): sleeping is the wait.
 #![allow(missing_docs, clippy::unwrap_used, clippy::disallowed_methods)]
 
@@ -131,7 +132,7 @@ fn metrics_pass_promtool_and_move_during_a_paper_run() {
 }
 
 #[test]
-fn halt_needs_the_token_and_stops_new_orders() {
+fn pause_needs_the_token_and_stops_new_orders() {
     let dir = tempfile::tempdir().unwrap();
     let (bot, admin, control) = paper(dir.path(), 90);
     let places = || -> usize {
@@ -146,30 +147,33 @@ fn halt_needs_the_token_and_stops_new_orders() {
             .or_else(|| v["requests"].as_array())
             .map_or(0, Vec::len)
     };
-    let (code, _) = http("POST", &format!("{admin}/halt"), &[], "{}");
-    assert_eq!(code, 401, "halt without the token is refused");
+    let (code, _) = http("POST", &format!("{admin}/pause"), &[], "{}");
+    assert_eq!(code, 401, "pause without the token is refused");
     let auth = format!("Bearer {TOKEN}");
     let (code, body) = http(
         "POST",
         &format!("{admin}/halt"),
         &[("Authorization", &auth)],
-        r#"{"reason":"test halt"}"#,
+        "{}",
+    );
+    assert_eq!(code, 410, "/halt is retired: {body}");
+    let (code, body) = http(
+        "POST",
+        &format!("{admin}/pause"),
+        &[("Authorization", &auth)],
+        r#"{"reason":"test pause"}"#,
     );
     assert_eq!(code, 200, "{body}");
-    let (code, r) = ready(&admin);
-    assert_eq!((code, r["trading"].as_str()), (503, Some("halted")), "{r}");
-    assert!(
-        r["reasons"][0].as_str().unwrap().contains("test halt"),
-        "{r}"
-    );
+    let (_, r) = ready(&admin);
+    assert_eq!(r["trading"].as_str(), Some("paused"), "{r}");
     // The strategy keeps producing intents; none reaches the exchange.
     let before = places();
     let intents = total(&metrics(&admin), "viper_intents_total");
-    eventually(40, "new intents while halted", || {
+    eventually(40, "new intents while paused", || {
         (total(&metrics(&admin), "viper_intents_total") > intents).then_some(())
     });
     std::thread::sleep(Duration::from_secs(1));
-    assert_eq!(places(), before, "an order was placed while halted");
+    assert_eq!(places(), before, "an order was placed while paused");
     let (code, body) = http(
         "POST",
         &format!("{admin}/resume"),

@@ -172,7 +172,7 @@ async fn equity_crash_flattens_everything_and_the_latch_survives_a_restart() {
         .await
         .unwrap();
     assert!(refused.is_err());
-    viper::system::resume(&again).await.unwrap();
+    viper::operator::resume(&again, true).await.unwrap();
     eventually(5, "trading to resume", || async {
         (again.risk.send(GetTradingState).await.ok()? == TradingState::Active).then_some(())
     })

@@ -27,6 +27,16 @@ pub const STATE_KEY: &str = "trading_state";
 /// written before the first close is sent, cleared once positions read back empty, so a
 /// restart finishes an interrupted flatten whatever the equity is by then.
 pub const FLATTEN_KEY: &str = "emergency_flatten_pending";
+/// Journal key of the operator pause (its value is the reason; empty = not paused): no new
+/// entries until an operator resumes, across restarts.
+pub const PAUSE_KEY: &str = "operator_pause";
+
+#[path = "capital_operator.rs"]
+mod operator;
+pub use operator::{
+    ControlRefusal, ControlState, GetControlState, Pause, Resume, Resumed, clear_pause, paused,
+    set_pause,
+};
 
 /// Emergency-stop settings.
 #[derive(Debug, Clone)]
@@ -130,6 +140,11 @@ impl CapitalWatch {
         if latch && let Err(e) = self.journal.set_state(LATCH_KEY, reason, reason, now) {
             tracing::error!(actor = "capital_watch", error = %e, "cannot persist the emergency latch");
         }
+        if state == TradingState::Active
+            && let Err(e) = self.journal.set_state(PAUSE_KEY, "", "cleared", now)
+        {
+            tracing::error!(actor = "capital_watch", error = %e, "cannot clear the operator pause");
+        }
         if state != TradingState::Halted {
             for key in [LATCH_KEY, FLATTEN_KEY] {
                 if let Err(e) = self.journal.set_state(key, "", "cleared", now) {
@@ -145,6 +160,8 @@ impl CapitalWatch {
             .set(f64::from(u8::from(state == TradingState::Halted)));
         metrics::gauge!("viper_trading_state", "state" => "reducing")
             .set(f64::from(u8::from(state == TradingState::Reducing)));
+        metrics::gauge!("viper_trading_state", "state" => "paused")
+            .set(f64::from(u8::from(state == TradingState::Paused)));
         let msg = TradingStateChanged {
             state,
             reason: reason.to_string(),
@@ -373,18 +390,4 @@ pub fn flatten_pending(journal: &Journal) -> Option<String> {
         .ok()
         .flatten()
         .filter(|r| !r.is_empty())
-}
-
-/// Clears the latch (`viper resume`); returns the reason it held.
-pub fn clear_latch(journal: &Journal) -> Result<Option<String>, crate::journal::JournalError> {
-    let held = latched(journal);
-    journal.set_state(LATCH_KEY, "", "cleared by operator", wall_ms())?;
-    journal.set_state(FLATTEN_KEY, "", "cleared by operator", wall_ms())?;
-    journal.set_state(
-        STATE_KEY,
-        TradingState::Active.as_str(),
-        "cleared by operator",
-        wall_ms(),
-    )?;
-    Ok(held)
 }

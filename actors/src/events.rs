@@ -132,6 +132,9 @@ pub enum TradingState {
     Active,
     /// Only orders that reduce exposure.
     Reducing,
+    /// Operator pause: no new entries; reduce-only orders pass, positions and their
+    /// exchange-side TP/SL stay. Persisted until an operator resumes.
+    Paused,
     /// No new orders; cancels and protective orders only.
     Halted,
 }
@@ -142,6 +145,7 @@ impl TradingState {
         match self {
             TradingState::Active => "active",
             TradingState::Reducing => "reducing",
+            TradingState::Paused => "paused",
             TradingState::Halted => "halted",
         }
     }
@@ -150,6 +154,7 @@ impl TradingState {
         match s {
             "active" => Some(TradingState::Active),
             "reducing" => Some(TradingState::Reducing),
+            "paused" => Some(TradingState::Paused),
             "halted" => Some(TradingState::Halted),
             _ => None,
         }

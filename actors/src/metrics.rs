@@ -91,11 +91,17 @@ fn f(d: Decimal) -> f64 {
 /// change of the wallet balance (equity − unrealised) since this process first read it (fees
 /// and funding included; a deposit or withdrawal shows too).
 pub fn account_pnl(equity: Decimal, unrealised: Decimal) {
+    metrics::gauge!("viper_unrealised_pnl_usdt").set(f(unrealised));
+    metrics::gauge!("viper_realised_pnl_usdt").set(f(realised_pnl(equity, unrealised)));
+}
+
+/// Realised PnL since this process first read the account: the change of the wallet balance
+/// (equity − unrealised). The one place this is computed (the gauge and `viper status` both
+/// ask it) until closed trades in the journal replace it.
+pub fn realised_pnl(equity: Decimal, unrealised: Decimal) -> Decimal {
     static START_WALLET: OnceLock<Decimal> = OnceLock::new();
     let wallet = equity - unrealised;
-    let start = *START_WALLET.get_or_init(|| wallet);
-    metrics::gauge!("viper_unrealised_pnl_usdt").set(f(unrealised));
-    metrics::gauge!("viper_realised_pnl_usdt").set(f(wallet - start));
+    wallet - *START_WALLET.get_or_init(|| wallet)
 }
 
 /// Per-symbol position size (by side) and margin; a symbol no longer held goes back to 0.
@@ -215,7 +221,7 @@ pub fn describe_metrics() {
     );
     describe_gauge!(
         "viper_trading_state",
-        "1 when trading is in the labelled state (halted, reducing)"
+        "1 when trading is in the labelled state (halted, reducing, paused)"
     );
     describe_gauge!(
         "viper_unrealised_pnl_usdt",

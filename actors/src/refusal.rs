@@ -19,6 +19,9 @@ pub enum Refusal {
     /// Trading is reducing: only reduce-only orders pass.
     #[error("trading is reducing: only reduce-only orders")]
     Reducing,
+    /// Trading is paused by the operator: no new entries, only reduce-only orders.
+    #[error("trading is paused: no new entries, only reduce-only orders")]
+    Paused,
     /// Zero or negative size.
     #[error("size must be positive")]
     NonPositiveSize,
@@ -91,6 +94,7 @@ impl Refusal {
             Refusal::Throttled { .. } => "throttled",
             Refusal::Halted => "halted",
             Refusal::Reducing => "reducing",
+            Refusal::Paused => "paused",
             Refusal::NonPositiveSize => "non_positive_size",
             Refusal::BelowMinSize { .. } => "below_min_size",
             Refusal::BelowMinNotional { .. } => "below_min_notional",

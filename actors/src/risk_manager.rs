@@ -163,6 +163,7 @@ impl Gate {
         match self.state {
             TradingState::Halted => return Err(Refusal::Halted),
             TradingState::Reducing if !i.reduce_only => return Err(Refusal::Reducing),
+            TradingState::Paused if !i.reduce_only => return Err(Refusal::Paused),
             _ => {}
         }
         if i.size <= Decimal::ZERO {

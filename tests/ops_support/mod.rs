@@ -196,3 +196,13 @@ pub fn sample(text: &str, series: &str) -> Option<f64> {
         (s == series).then(|| v.parse().ok()).flatten()
     })
 }
+
+/// `viper sim` with extra arguments; returns it, its REST base URL and its control plane URL.
+pub fn start_sim_with(args: &[&str]) -> (Running, String, String) {
+    let mut cmd = viper();
+    cmd.args(["sim", "--listen", "127.0.0.1:0"]).args(args);
+    let mut sim = Running::spawn(cmd);
+    let rest = sim.line_after("REST:", 30);
+    let control = sim.line_after("control plane:", 30);
+    (sim, rest, control)
+}
