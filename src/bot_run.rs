@@ -197,7 +197,7 @@ async fn print_summary(bot: &system::Bot) -> anyhow::Result<()> {
         .await?;
     if let Some(reason) = emergency.reason {
         println!(
-            "  emergency stop:    {reason} (flat after {:?}); latched until `viper resume`",
+            "  emergency stop:    {reason} (flat after {:?}); latched until `viper resume --clear-emergency`",
             emergency.flat_after
         );
     }

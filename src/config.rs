@@ -25,7 +25,8 @@ pub struct BotConfig {
     pub strategy: StrategyConfig,
     /// Polling intervals.
     pub intervals: IntervalConfig,
-    /// The admin HTTP server (`/metrics`, `/health`, `/ready`, `/halt`, `/resume`).
+    /// The admin HTTP server (`/metrics`, `/health`, `/ready`, `/api/v1/*`, the operator's
+    /// `POST /pause`, `/resume`, `/close/{symbol}`, `/emergency-stop`).
     pub admin: AdminConfig,
     /// Live-mode key checks and their explicit overrides.
     pub live: LiveConfig,
@@ -41,7 +42,7 @@ pub struct AdminConfig {
     pub listen: String,
     /// Serve the admin endpoints at all.
     pub enabled: bool,
-    /// Bearer token for `POST /halt` and `/resume` (from `VIPER_ADMIN_TOKEN` only).
+    /// Bearer token for the `POST` commands and `/api/v1` (from `VIPER_ADMIN_TOKEN` only).
     #[serde(skip)]
     pub token: Option<AdminToken>,
 }

@@ -245,10 +245,11 @@ impl Soak {
         anyhow::bail!("the bot was not ready in time")
     }
 
-    /// `viper resume --config <bot config>`, output into the bot's log.
+    /// `viper resume --clear-emergency --config <bot config>` (the forced emergency stop
+    /// latched), output into the bot's log.
     pub fn resume_command(&self) -> std::process::Command {
         let mut c = std::process::Command::new(&self.exe);
-        c.args(["resume", "--config"])
+        c.args(["resume", "--clear-emergency", "--config"])
             .arg(&self.bot_cfg)
             .stdin(std::process::Stdio::null());
         if let Ok(f) = std::fs::OpenOptions::new()

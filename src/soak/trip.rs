@@ -2,7 +2,7 @@
 //! account's equity below the bot's floor, SIGKILL the bot in the middle of its flatten (its
 //! first close is made to fail so the kill lands before anything is closed), put equity back
 //! above the floor, restart, and check that every position ends closed; then clear the latch
-//! with `viper resume` and restart trading.
+//! with `viper resume --clear-emergency` and restart trading.
 
 use super::report::Trip;
 use super::run::{Soak, now_ms};
@@ -180,7 +180,7 @@ async fn drive(s: &Soak, state: &Value, positions: &[(String, String)]) {
         .await;
 }
 
-/// `viper resume --config` on the stopped bot's journal; true when it exited 0 within 30 s.
+/// `viper resume --clear-emergency --config` on the stopped bot's journal; true when it exited 0 within 30 s.
 async fn resume(s: &mut Soak) -> bool {
     let Ok(mut child) = s.resume_command().spawn() else {
         return false;
