@@ -189,6 +189,13 @@ fn minimums_states_stops_and_floods() {
         red.check(&intent("BTCUSDT", dec!(0.0001)), dec!(65000)),
         Err(Refusal::Reducing)
     );
+    let mut paused = gate(TradingState::Paused);
+    paused.observe(snap(vec![], vec![]));
+    assert_eq!(paused.check(&reduce, dec!(65000)), Ok(Decimal::ZERO));
+    assert_eq!(
+        paused.check(&intent("BTCUSDT", dec!(0.0001)), dec!(65000)),
+        Err(Refusal::Paused)
+    );
     let mut f = gate(TradingState::Active);
     f.limits.max_intents_per_sec = 3;
     f.observe(snap(vec![], vec![]));
