@@ -208,20 +208,8 @@ fn status_lists_the_exchange_tp_sl_and_close_takes_one_position_only() {
     let config = write_config(dir.path());
     let (_sim, rest, control) = start_sim_with(&["--speed", "60", "--seed", "3"]);
     let (bot, admin) = run_bot(&config, &rest);
-    // Both symbols held, each with its exchange-side stop.
-    eventually(240, "a protected position in each symbol", || {
-        let rows = sim_rows(&holdings(&control));
-        (rows.len() == 2 && rows.iter().all(|r| r.5.is_some())).then_some(())
-    });
-    // Freeze prices and entries, so the exchange's holdings stand still while compared.
-    let (code, _) = http(
-        "POST",
-        &format!("{control}/market"),
-        &[],
-        r#"{"paused":true}"#,
-    );
-    assert_eq!(code, 200);
-    assert_eq!(post(&admin, "/pause", "").0, 200);
+    // Both symbols held with their stops; prices and entries frozen while compared.
+    two_positions_frozen(&admin, &control);
     let (sim, summary) = eventually(60, "status --json to match the simulator", || {
         let before = sim_rows(&holdings(&control));
         let summary = status_json(&admin);
@@ -327,6 +315,79 @@ fn status_lists_the_exchange_tp_sl_and_close_takes_one_position_only() {
     drop(bot);
 }
 
+/// Both symbols held with their stops, prices frozen and entries paused: the holdings stand
+/// still. Returns them.
+fn two_positions_frozen(admin: &str, control: &str) -> Vec<Row> {
+    eventually(240, "a protected position in each symbol", || {
+        let rows = sim_rows(&holdings(control));
+        (rows.len() == 2 && rows.iter().all(|r| r.5.is_some())).then_some(())
+    });
+    let (code, _) = http(
+        "POST",
+        &format!("{control}/market"),
+        &[],
+        r#"{"paused":true}"#,
+    );
+    assert_eq!(code, 200);
+    assert_eq!(post(admin, "/pause", "").0, 200);
+    sim_rows(&holdings(control))
+}
+
+fn orders_since(control: &str, symbol: &str, since: i64) -> Vec<Value> {
+    audit_orders(control)
+        .into_iter()
+        .filter(|o| o["symbol"] == symbol && o["cTime"].as_i64().unwrap() >= since)
+        .collect()
+}
+
+#[test]
+fn a_close_the_exchange_applies_after_the_client_gave_up_is_confirmed_and_concurrent_closes_send_one()
+ {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path());
+    let (_sim, rest, control) = start_sim_with(&["--speed", "60", "--seed", "3"]);
+    let (bot, admin) = run_bot(&config, &rest);
+    let held = two_positions_frozen(&admin, &control);
+    let since = sim_now(&control);
+    // The exchange holds the close 7 s before applying it; the client gives up after 2 s.
+    let fault = r#"{"faults":[{"path":"/api/v2/mix/order/place-order","kind":"latency","latency_ms":7000,"count":1}]}"#;
+    let (code, body) = http("POST", &format!("{control}/faults"), &[], fault);
+    assert_eq!(code, 200, "{body}");
+    let (ok, out, err) = cli(&["close", "BTCUSDT", "--admin", &admin]);
+    assert!(ok && out.contains("closed BTCUSDT: flat"), "{out}\n{err}");
+    let closes = orders_since(&control, "BTCUSDT", since);
+    assert_eq!(closes.len(), 1, "one close, never a second: {closes:?}");
+    assert_eq!(closes[0]["reduceOnly"], true);
+    let left = sim_rows(&holdings(&control));
+    let others: Vec<Row> = held.into_iter().filter(|r| r.0 != "BTCUSDT").collect();
+    assert_eq!(left, others, "only BTCUSDT closed");
+
+    // Two closes of XRPUSDT at once: one closes it, the other is refused; one order.
+    let calls: Vec<_> = (0..2)
+        .map(|_| {
+            let admin = admin.clone();
+            std::thread::spawn(move || post(&admin, "/close/XRPUSDT", ""))
+        })
+        .collect();
+    let mut answers: Vec<(u16, Value)> = calls.into_iter().map(|c| c.join().unwrap()).collect();
+    answers.sort_by_key(|a| a.0);
+    assert_eq!(answers[0].0, 200, "{answers:?}");
+    assert_eq!(answers[1].0, 409, "{answers:?}");
+    let code = answers[1].1["code"].as_str().unwrap();
+    assert!(
+        code == "close_in_progress" || code == "no_position",
+        "{answers:?}"
+    );
+    assert_eq!(orders_since(&control, "XRPUSDT", since).len(), 1);
+    assert!(
+        holdings(&control)["positions"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    drop(bot);
+}
+
 fn refused_while_paused(admin: &str) -> f64 {
     let (_, text) = http("GET", &format!("{admin}/metrics"), &[], "");
     sample(&text, "viper_risk_refusals_total{reason=\"paused\"}").unwrap_or(0.0)
@@ -355,7 +416,14 @@ fn pause_keeps_positions_stops_entries_and_survives_a_restart_emergency_needs_cl
         "{body}"
     );
     let paused_at = sim_now(&control);
+    // A symbol must stay free for the strategy to ask for an entry: if both are held, close
+    // one (a reduce-only order passes while paused).
+    if sim_rows(&holdings(&control)).len() == 2 {
+        let (code, body) = post(&admin, "/close/XRPUSDT", "");
+        assert_eq!(code, 200, "{body}");
+    }
     let held = sim_rows(&holdings(&control));
+    assert_eq!(held.len(), 1, "{held:?}");
     // Prices keep moving; the strategy keeps asking; the gate refuses every opening.
     eventually(180, "an entry refused as paused", || {
         (refused_while_paused(&admin) > 0.0).then_some(())
