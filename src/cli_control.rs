@@ -152,7 +152,7 @@ fn existing_journal(config: Option<&PathBuf>) -> anyhow::Result<Journal> {
     let file = cfg.data_dir.join("journal.db");
     if !file.exists() {
         anyhow::bail!(
-            "no bot answers at its admin server and there is no journal at {}: nothing changed. Give the bot's --config FILE (or --admin URL)",
+            "there is no journal at {}: nothing changed. Give the bot's --config FILE (or --admin URL)",
             file.display()
         );
     }
