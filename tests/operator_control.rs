@@ -100,14 +100,23 @@ fn audit_orders(control: &str) -> Vec<Value> {
         .clone()
 }
 
-/// Orders the bot opened (its clientOids, not reduce-only) created after `since` (sim ms).
-fn openings_since(control: &str, since: i64) -> Vec<Value> {
+/// Opening orders (the bot's clientOids, not reduce-only) the exchange created after `since`
+/// (ms; the simulator runs on this machine's clock) whose intent the bot journaled after
+/// `since` too: an opening approved before the pause and still in flight when it was answered
+/// is not one the pause let through. An opening missing from the journal counts.
+fn openings_since(control: &str, data: &Path, since: i64) -> Vec<Value> {
+    let journal = viper_actors::journal::Journal::open(data).unwrap();
     audit_orders(control)
         .into_iter()
         .filter(|o| {
-            o["clientOid"].as_str().is_some_and(|c| c.starts_with("vp"))
+            let oid = o["clientOid"].as_str().unwrap_or("");
+            oid.starts_with("vp")
                 && o["reduceOnly"] == false
                 && o["cTime"].as_i64().unwrap() > since
+                && journal
+                    .get(oid)
+                    .unwrap()
+                    .is_none_or(|row| row.created_ms > since)
         })
         .collect()
 }
@@ -428,7 +437,10 @@ fn pause_keeps_positions_stops_entries_and_survives_a_restart_emergency_needs_cl
     eventually(180, "an entry refused as paused", || {
         (refused_while_paused(&admin) > 0.0).then_some(())
     });
-    assert_eq!(openings_since(&control, paused_at), Vec::<Value>::new());
+    assert_eq!(
+        openings_since(&control, &dir.path().join("data"), paused_at),
+        Vec::<Value>::new()
+    );
     let now = sim_rows(&holdings(&control));
     for r in &held {
         assert!(
@@ -451,7 +463,7 @@ fn pause_keeps_positions_stops_entries_and_survives_a_restart_emergency_needs_cl
         (refused_while_paused(&admin) > 0.0).then_some(())
     });
     assert_eq!(
-        openings_since(&control, paused_at),
+        openings_since(&control, &dir.path().join("data"), paused_at),
         Vec::<Value>::new(),
         "no opening while paused"
     );
