@@ -5,8 +5,9 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 
-/// Schema version this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 1;
+/// Schema version this build writes and reads (2 added fills and closed trades,
+/// `crate::trade_log`; a version-1 journal is migrated in place, nothing in it lost).
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Where an order is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -213,10 +214,13 @@ impl Journal {
             .optional()?;
         match found.map(|v| v.parse::<i64>()) {
             None => {
-                self.conn.execute(
+                let tx = self.conn.unchecked_transaction()?;
+                tx.execute_batch(crate::trade_log::V2_TABLES)?;
+                tx.execute(
                     "INSERT INTO meta (key, value) VALUES ('schema_version', ?1)",
                     [SCHEMA_VERSION.to_string()],
                 )?;
+                tx.commit()?;
             }
             Some(Ok(v)) if v > SCHEMA_VERSION => {
                 return Err(JournalError::NewerVersion {
@@ -224,6 +228,7 @@ impl Journal {
                     found: v,
                 });
             }
+            Some(Ok(v)) if v < SCHEMA_VERSION => self.upgrade(v)?,
             Some(Ok(_)) => {}
             Some(Err(_)) => {
                 return Err(JournalError::Open {
@@ -232,6 +237,22 @@ impl Journal {
                 });
             }
         }
+        Ok(())
+    }
+
+    /// Migrates a journal written by an older version, in one transaction: new tables are
+    /// added, no row is changed or dropped.
+    fn upgrade(&self, from: i64) -> Result<(), JournalError> {
+        let tx = self.conn.unchecked_transaction()?;
+        if from < 2 {
+            tx.execute_batch(crate::trade_log::V2_TABLES)?;
+        }
+        tx.execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
+            [SCHEMA_VERSION.to_string()],
+        )?;
+        tx.commit()?;
+        tracing::info!(path = %self.path.display(), from, to = SCHEMA_VERSION, "journal migrated");
         Ok(())
     }
 

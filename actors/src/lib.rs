@@ -23,4 +23,8 @@ pub mod risk_manager;
 pub mod settle;
 pub mod strategy;
 pub mod supervisor;
+pub mod trade_book;
+mod trade_exit;
+pub mod trade_log;
+pub mod trade_recorder;
 pub mod trader;
