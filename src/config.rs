@@ -165,6 +165,9 @@ pub struct IntervalConfig {
     pub max_tick_age_ms: u64,
     /// History sample period for `viper report` (equity, prices, REST use, latency), s.
     pub history_sample_secs: u64,
+    /// Period of the fill-history read that records trades, s (also read soon after a
+    /// position changes).
+    pub trades_poll_secs: u64,
 }
 
 impl Default for BotConfig {
@@ -231,6 +234,7 @@ impl Default for IntervalConfig {
             account_poll_ms: 1000,
             max_tick_age_ms: 3000,
             history_sample_secs: 60,
+            trades_poll_secs: 30,
         }
     }
 }

@@ -113,6 +113,9 @@ impl BotConfig {
         if self.intervals.history_sample_secs == 0 {
             e.push("intervals.history_sample_secs: at least 1".into());
         }
+        if self.intervals.trades_poll_secs < 5 {
+            e.push("intervals.trades_poll_secs: at least 5 (the fill history is read on position changes anyway)".into());
+        }
     }
 
     fn check_risk(&self, e: &mut Vec<String>) {

@@ -24,6 +24,7 @@ use viper_actors::order_router::{OrderRouter, RouterConfig, SettleNow, Subscribe
 use viper_actors::risk_manager::{Gate, RiskLimits, RiskManager};
 use viper_actors::strategy::{TrendConfig, TrendStrategy};
 use viper_actors::supervisor::{OnFailure, RestartPolicy, Restarted, Watchdog, on_failure};
+use viper_actors::trade_recorder::{RecorderConfig, TradeRecorder};
 use viper_actors::trader::Trader;
 use viper_bitget::RestClient;
 use viper_bitget::clock::SystemClock;
@@ -49,6 +50,8 @@ pub struct Bot {
     pub guard: Addr<Watchdog<StopLossGuard>>,
     /// Emergency stop, post-trade check and trading-state owner.
     pub capital: Addr<CapitalWatch>,
+    /// Watchdog of the trade recorder (fills and closed trades into the journal).
+    pub trades: Addr<Watchdog<TradeRecorder>>,
     /// Equity when trading was enabled.
     pub start_equity: Decimal,
     /// Every USDT-M contract the exchange lists (an operator's close names one of them).
@@ -66,6 +69,7 @@ struct Core {
     guard: Addr<Watchdog<StopLossGuard>>,
     capital: Addr<CapitalWatch>,
     history: Option<Addr<HistoryRecorder>>,
+    trades: Addr<Watchdog<TradeRecorder>>,
 }
 
 /// Starts the bot; trading is enabled only after recovery (`crate::startup`) completed.
@@ -109,6 +113,7 @@ pub async fn start_reporting(
         sync,
         guard: core.guard,
         capital: core.capital,
+        trades: core.trades,
         start_equity: snapshot.equity,
         contracts,
     })
@@ -168,6 +173,10 @@ async fn build_core(
     )
     .start();
     let guard = start_guard(cfg, rest, ready.ticks, &health, &capital);
+    let trades = start_recorder(cfg, rest, &health, &capital);
+    router
+        .send(SubscribeOrders(trades.clone().recipient()))
+        .await?;
     Ok(Core {
         health,
         risk,
@@ -176,6 +185,7 @@ async fn build_core(
         guard,
         capital,
         history: start_history(cfg),
+        trades,
     })
 }
 
@@ -194,6 +204,36 @@ fn start_history(cfg: &BotConfig) -> Option<Addr<HistoryRecorder>> {
     }
 }
 
+/// The trade recorder under a watchdog: fills from the exchange into the journal's trade
+/// log, at `intervals.trades_poll_secs` and soon after a position changes.
+fn start_recorder(
+    cfg: &BotConfig,
+    rest: &RestClient,
+    health: &Addr<HealthMonitor>,
+    capital: &Addr<CapitalWatch>,
+) -> Addr<Watchdog<TradeRecorder>> {
+    let rec_cfg = RecorderConfig {
+        poll_every: Duration::from_secs(cfg.intervals.trades_poll_secs),
+        ..RecorderConfig::default()
+    };
+    let (rec_rest, dir) = (rest.clone(), cfg.data_dir.clone());
+    Watchdog::new(
+        "trade_recorder",
+        move || {
+            TradeRecorder::new(
+                rec_rest.clone(),
+                &dir,
+                Arc::new(SystemClock),
+                rec_cfg.clone(),
+            )
+            .start()
+        },
+        RestartPolicy::default(),
+        vec![health.clone().recipient(), capital.clone().recipient()],
+    )
+    .start()
+}
+
 /// The stop-loss guard under a watchdog, with the tick of every contract so it can protect
 /// a position in any symbol, configured or not.
 fn start_guard(
@@ -209,6 +249,7 @@ fn start_guard(
         pos_mode: startup::pos_mode(cfg),
         grace: Duration::from_secs(2),
         close_after: Duration::from_secs(30),
+        close_marks: Some(cfg.data_dir.clone()),
     };
     let guard_rest = rest.clone();
     Watchdog::new(
@@ -251,6 +292,7 @@ fn snapshot_sinks(core: &Core) -> Vec<Recipient<AccountSnapshot>> {
         core.guard.clone().recipient(),
         core.capital.clone().recipient(),
         core.router.clone().recipient(),
+        core.trades.clone().recipient(),
     ];
     sinks.extend(core.history.clone().map(Addr::recipient));
     sinks

@@ -32,6 +32,9 @@ pub struct GuardConfig {
     pub grace: Duration,
     /// After this long unprotected, close the position instead.
     pub close_after: Duration,
+    /// Data directory of the journal: a close the guard makes is marked there first, so
+    /// the trade log names its exit `guard_close` (None: not marked).
+    pub close_marks: Option<std::path::PathBuf>,
 }
 
 /// Counters of what the guard did.
@@ -194,6 +197,11 @@ impl Handler<AccountSnapshot> for StopLossGuard {
         }
         self.busy = true;
         let rest = self.rest.clone();
+        for a in &actions {
+            if let (Action::Close(p), Some(dir)) = (a, &self.cfg.close_marks) {
+                mark_guard_close(dir, &p.symbol);
+            }
+        }
         Box::pin(
             async move { run(rest, actions).await }
                 .into_actor(self)
@@ -204,6 +212,19 @@ impl Handler<AccountSnapshot> for StopLossGuard {
                     act.stats.failures += res.2;
                 }),
         )
+    }
+}
+
+/// Marks a coming guard close in the journal's trade log (best effort: an unmarked close
+/// is recorded with exit reason `unknown`).
+fn mark_guard_close(data_dir: &std::path::Path, symbol: &str) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    let marked = crate::trade_log::TradeLog::open(data_dir)
+        .and_then(|log| log.mark_close(symbol, crate::trade_log::ExitReason::GuardClose, now));
+    if let Err(e) = marked {
+        tracing::warn!(actor = "stop_loss_guard", symbol, error = %e, "cannot mark the guard close in the trade log");
     }
 }
 

@@ -365,7 +365,12 @@ impl Handler<Place> for OrderRouter {
         let req = request(self.cfg.pos_mode, &ticket.intent, &oid);
         let rest = self.rest.clone();
         let (oid_text, i) = (ticket.client_oid, ticket.intent);
-        tracing::info!(actor = "order_router", client_oid = %oid_text, symbol = %i.symbol, size = %i.size, reason = %i.reason, "placing");
+        let show = |p: Option<Decimal>| p.map_or("none".to_string(), |p| p.to_string());
+        tracing::info!(actor = "order_router", client_oid = %oid_text, symbol = %i.symbol,
+            side = if i.direction == Direction::Buy { "buy" } else { "sell" }, size = %i.size,
+            price = %i.limit_price.map_or("market".to_string(), |p| p.to_string()),
+            take_profit = %show(i.take_profit), stop_loss = %show(i.stop_loss),
+            reduce_only = i.reduce_only, reason = %i.reason, "placing");
         let send = async move { rest.place_order(&req).await };
         Box::pin(send.into_actor(self).map(move |res, act, _| {
             let (phase, order_id, out) = match res {

@@ -194,6 +194,10 @@ pub const SUPERVISION: &[Supervision] = &[
         on_failure: OnFailure::Restart,
     },
     Supervision {
+        actor: "trade_recorder",
+        on_failure: OnFailure::Restart,
+    },
+    Supervision {
         actor: "risk_manager",
         on_failure: OnFailure::EndProcess,
     },

@@ -8,11 +8,13 @@
 use crate::events::AccountSnapshot;
 use crate::journal::OrderPhase;
 use crate::order_router::OrderEvent;
+use crate::supervisor::Watchdog;
 use crate::trade_book::{self, ClosedLot, FillRow, is_liquidation};
 use crate::trade_log::{ExitReason, Trade, TradeLog};
 use actix::prelude::*;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use viper_bitget::RestClient;
@@ -51,7 +53,8 @@ pub struct RecordNow;
 /// The recorder actor.
 pub struct TradeRecorder {
     rest: RestClient,
-    log: TradeLog,
+    data_dir: PathBuf,
+    log: Option<TradeLog>,
     clock: Arc<dyn Clock>,
     cfg: RecorderConfig,
     running: bool,
@@ -61,16 +64,18 @@ pub struct TradeRecorder {
 }
 
 impl TradeRecorder {
-    /// A recorder writing to `log`.
+    /// A recorder writing to the trade log of the journal in `data_dir` (opened when the
+    /// actor starts; if it cannot be, the actor stops and its watchdog retries).
     pub fn new(
         rest: RestClient,
-        log: TradeLog,
+        data_dir: &Path,
         clock: Arc<dyn Clock>,
         cfg: RecorderConfig,
     ) -> Self {
         Self {
             rest,
-            log,
+            data_dir: data_dir.to_path_buf(),
+            log: None,
             clock,
             cfg,
             running: false,
@@ -91,13 +96,17 @@ impl TradeRecorder {
         });
     }
 
+    /// One pass at a time: fills → (new rows, orders to look up) → their sources → stored.
     fn request(&mut self, ctx: &mut Context<Self>) {
+        let Some(log) = &self.log else {
+            return;
+        };
         if self.running {
             self.again = true;
             return;
         }
         self.running = true;
-        let since = self.since();
+        let since = since(log, self.clock.now_ms());
         let rest = self.rest.clone();
         ctx.spawn(
             async move { fetch_fills(&rest, since).await }
@@ -123,36 +132,24 @@ impl TradeRecorder {
         );
     }
 
-    /// Where the read starts: a minute before the newest stored fill; on a first run, a
-    /// minute before the journal's first order (or now).
-    fn since(&self) -> i64 {
-        let from = match self.log.last_fill_ms() {
-            Ok(Some(t)) => t,
-            _ => self
-                .log
-                .first_order_ms()
-                .ok()
-                .flatten()
-                .unwrap_or_else(|| self.clock.now_ms()),
-        };
-        from - OVERLAP_MS
-    }
-
     /// New fills in time order, and the exchange orders whose origin decides an exit
     /// reason (closes the bot did not place itself).
     fn plan(&self, fills: Vec<Fill>) -> (Vec<FillRow>, Vec<(String, String)>) {
+        let Some(log) = &self.log else {
+            return (Vec::new(), Vec::new());
+        };
         let mut rows: Vec<FillRow> = fills
             .into_iter()
             .map(row)
-            .filter(|f| !self.log.has_fill(&f.trade_id).unwrap_or(true))
+            .filter(|f| !log.has_fill(&f.trade_id).unwrap_or(true))
             .collect();
         rows.sort_by(|a, b| {
             (a.ts_ms, a.trade_id.len(), &a.trade_id).cmp(&(b.ts_ms, b.trade_id.len(), &b.trade_id))
         });
         for f in &mut rows {
-            f.client_oid = self.log.our_order(&f.order_id).ok().flatten().map(|o| o.0);
+            f.client_oid = log.our_order(&f.order_id).ok().flatten().map(|o| o.0);
         }
-        let mut lots = self.log.lots().unwrap_or_default();
+        let mut lots = log.lots().unwrap_or_default();
         let mut lookups = Vec::new();
         for f in &rows {
             let closes = trade_book::apply(&mut lots, f).closed.is_some();
@@ -163,36 +160,19 @@ impl TradeRecorder {
         (rows, lookups)
     }
 
-    fn reason(&self, c: &ClosedLot, sources: &HashMap<String, String>) -> ExitReason {
-        if is_liquidation(&c.closing_trade_side) {
-            return ExitReason::Liquidation;
-        }
-        if let Ok(Some((_, why))) = self.log.our_order(&c.closing_order) {
-            return ExitReason::from_journal_reason(&why);
-        }
-        if let Some(r) = sources
-            .get(&c.closing_order)
-            .and_then(|s| ExitReason::from_order_source(s))
-        {
-            return r;
-        }
-        self.log
-            .marked_cause(&c.lot.symbol, c.closed_ms)
-            .ok()
-            .flatten()
-            .unwrap_or(ExitReason::Unknown)
-    }
-
     fn store(&mut self, rows: &[FillRow], sources: &HashMap<String, String>) {
+        let Some(log) = &mut self.log else {
+            return;
+        };
         if rows.is_empty() {
             return;
         }
         // Reasons first: the log is busy in its transaction while recording.
-        let mut lots = self.log.lots().unwrap_or_default();
+        let mut lots = log.lots().unwrap_or_default();
         let mut reasons = HashMap::new();
         for f in rows {
             if let Some(c) = trade_book::apply(&mut lots, f).closed {
-                reasons.insert(c.closing_fill.clone(), self.reason(&c, sources));
+                reasons.insert(c.closing_fill.clone(), reason(log, &c, sources));
             }
         }
         let pick = |c: &ClosedLot| {
@@ -201,11 +181,11 @@ impl TradeRecorder {
                 .copied()
                 .unwrap_or(ExitReason::Unknown)
         };
-        match self.log.record(rows, &pick) {
+        match log.record(rows, &pick) {
             Ok(done) => {
                 for (f, applied, trade) in done {
                     if let Some((long, size)) = applied.opened {
-                        self.entry_line(&f, long, size);
+                        entry_line(log, &f, long, size);
                     }
                     if let Some(t) = trade {
                         exit_line(&t);
@@ -215,18 +195,51 @@ impl TradeRecorder {
             Err(e) => tracing::error!(actor = "trade_recorder", error = %e, "cannot record fills"),
         }
     }
+}
 
-    fn entry_line(&self, f: &FillRow, long: bool, size: Decimal) {
-        let plan = self.log.entry_plan(&f.order_id).ok().flatten();
-        let (tp, sl, why) = plan.unwrap_or((None, None, "not placed by this bot".into()));
-        metrics::counter!("viper_trade_entries_total").increment(1);
-        tracing::info!(
-            actor = "trade_recorder", symbol = %f.symbol, side = if long { "long" } else { "short" },
-            %size, price = %f.price, take_profit = tp.as_deref().unwrap_or("none"),
-            stop_loss = sl.as_deref().unwrap_or("none"), reason = %why, order_id = %f.order_id,
-            "entry filled"
-        );
+/// Where a read starts: a minute before the newest stored fill; on a first run, a minute
+/// before the journal's first order (or now).
+fn since(log: &TradeLog, now_ms: i64) -> i64 {
+    let from = match log.last_fill_ms() {
+        Ok(Some(t)) => t,
+        _ => log.first_order_ms().ok().flatten().unwrap_or(now_ms),
+    };
+    from - OVERLAP_MS
+}
+
+/// The one rule for an exit reason: liquidation by its trade side; our own order by its
+/// journal reason; a close the exchange placed by its order source; the bot's own flash
+/// closes by their marks; else unknown.
+fn reason(log: &TradeLog, c: &ClosedLot, sources: &HashMap<String, String>) -> ExitReason {
+    if is_liquidation(&c.closing_trade_side) {
+        return ExitReason::Liquidation;
     }
+    if let Ok(Some((_, why))) = log.our_order(&c.closing_order) {
+        return ExitReason::from_journal_reason(&why);
+    }
+    if let Some(r) = sources
+        .get(&c.closing_order)
+        .and_then(|s| ExitReason::from_order_source(s))
+    {
+        return r;
+    }
+    log.marked_cause(&c.lot.symbol, c.closed_ms)
+        .ok()
+        .flatten()
+        .unwrap_or(ExitReason::Unknown)
+}
+
+/// One entry line per opening fill: symbol, side, size, price, TP, SL, reason.
+fn entry_line(log: &TradeLog, f: &FillRow, long: bool, size: Decimal) {
+    let plan = log.entry_plan(&f.order_id).ok().flatten();
+    let (tp, sl, why) = plan.unwrap_or((None, None, "not placed by this bot".into()));
+    metrics::counter!("viper_trade_entries_total").increment(1);
+    tracing::info!(
+        actor = "trade_recorder", symbol = %f.symbol, side = if long { "long" } else { "short" },
+        %size, price = %f.price, take_profit = tp.as_deref().unwrap_or("none"),
+        stop_loss = sl.as_deref().unwrap_or("none"), reason = %why, order_id = %f.order_id,
+        "entry filled"
+    );
 }
 
 /// One exit line per ended position, whatever ended it.
@@ -313,6 +326,14 @@ impl Actor for TradeRecorder {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
+        match TradeLog::open(&self.data_dir) {
+            Ok(log) => self.log = Some(log),
+            Err(e) => {
+                tracing::error!(actor = "trade_recorder", error = %e, "cannot open the trade log");
+                ctx.stop();
+                return;
+            }
+        }
         // Catch up at once: a trade may have closed while the bot was down.
         self.request(ctx);
         ctx.run_interval(self.cfg.poll_every, |act, ctx| act.request(ctx));
@@ -348,5 +369,29 @@ impl Handler<OrderEvent> for TradeRecorder {
         if m.phase == OrderPhase::Filled {
             self.soon(ctx);
         }
+    }
+}
+
+/// Snapshots reach whichever recorder instance the watchdog runs now.
+impl Handler<AccountSnapshot> for Watchdog<TradeRecorder> {
+    type Result = ();
+    fn handle(&mut self, m: AccountSnapshot, _: &mut Self::Context) {
+        let _ = self.current().try_send(m);
+    }
+}
+
+/// Order events reach whichever recorder instance the watchdog runs now.
+impl Handler<OrderEvent> for Watchdog<TradeRecorder> {
+    type Result = ();
+    fn handle(&mut self, m: OrderEvent, _: &mut Self::Context) {
+        let _ = self.current().try_send(m);
+    }
+}
+
+/// Asks the current instance for a pass.
+impl Handler<RecordNow> for Watchdog<TradeRecorder> {
+    type Result = ();
+    fn handle(&mut self, m: RecordNow, _: &mut Self::Context) {
+        let _ = self.current().try_send(m);
     }
 }
