@@ -70,8 +70,10 @@ pub struct AdminState {
     pub control: mpsc::Sender<Control>,
     /// The Prometheus recorder's handle (`None`: no recorder installed in this process).
     pub metrics: Option<PrometheusHandle>,
-    /// Bearer token required by `POST` endpoints.
+    /// Bearer token required by `POST` endpoints and `/api/v1/…`.
     pub token: Option<String>,
+    /// Directory of the journal `/api/v1/trades` reads (None: not served).
+    pub trades_dir: Option<std::path::PathBuf>,
 }
 
 /// Starts serving on `listener`; the returned server runs until stopped.
@@ -100,6 +102,7 @@ pub fn serve(listener: AdminListener, state: AdminState) -> anyhow::Result<actix
             .route("/ready", web::get().to(ready))
             .configure(crate::admin_control::routes)
             .configure(crate::admin_api::routes)
+            .route("/api/v1/trades", web::get().to(crate::admin_trades::trades))
     })
     .workers(1)
     .disable_signals()
@@ -182,6 +185,7 @@ async fn ready(st: web::Data<AdminState>) -> HttpResponse {
     }
 }
 
+/// True when the request carries the configured bearer token (or none is configured).
 pub(crate) fn authorised(st: &AdminState, req: &HttpRequest) -> bool {
     let Some(want) = &st.token else { return true };
     let got = req
@@ -199,6 +203,7 @@ pub(crate) fn authorised(st: &AdminState, req: &HttpRequest) -> bool {
     !b.is_empty() && diff == 0
 }
 
+/// 401 naming the token's source.
 pub(crate) fn unauthorised() -> HttpResponse {
     HttpResponse::Unauthorized()
         .insert_header(("WWW-Authenticate", "Bearer"))
@@ -218,6 +223,7 @@ fn path_label(path: &str) -> &'static str {
         "/api/v1/summary" => "/api/v1/summary",
         "/api/v1/positions" => "/api/v1/positions",
         "/api/v1/orders" => "/api/v1/orders",
+        "/api/v1/trades" => "/api/v1/trades",
         p if p.starts_with("/close/") => "/close",
         _ => "other",
     }

@@ -74,6 +74,7 @@ pub async fn run_bot(
         control: tx.clone(),
         metrics: metrics.clone(),
         token: cfg.admin.token.as_ref().map(|t| t.0.clone()),
+        trades_dir: Some(cfg.data_dir.clone()),
     };
     let server = serve_admin(cfg, listener, state)?;
     let info = viper::operator::BotInfo {

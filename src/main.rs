@@ -1,7 +1,8 @@
 //! The `viper` command: `paper` (the bot on the embedded simulator), `run` (the bot against
 //! Bitget live, demo, or a standalone simulator), `sim` (the simulator alone), `check` (every
 //! endpoint and the key), `status` (a running bot's admin server), the operator's `pause`,
-//! `resume`, `close` and `emergency-stop` (`cli_control`), and `config check`.
+//! `resume`, `close` and `emergency-stop` (`cli_control`), `trades` (the trade history in the
+//! journal) and `config check`.
 
 mod bot_run;
 
@@ -128,6 +129,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The closed trades in the journal (entry, exit, PnL, fees, reason); safe while the bot runs.
+    Trades(viper::trades::TradesArgs),
     /// Config file tools.
     Config {
         #[command(subcommand)]
@@ -229,6 +232,7 @@ fn dispatch(command: Command) -> anyhow::Result<bool> {
         Command::Close(a) => viper::cli_control::close(a),
         Command::EmergencyStop(a) => viper::cli_control::emergency_stop(a),
         Command::Soak(args) => viper::soak::run(args),
+        Command::Trades(args) => viper::trades::run(args),
         Command::Record(a) => viper::recording::run_record(a),
         Command::Decode { dir } => viper::recording::run_decode(&dir),
         Command::Status { admin, json } => {
