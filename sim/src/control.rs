@@ -101,8 +101,20 @@ fn audit(shared: &Shared) -> Value {
                 "source": o.source, "reduceOnly": o.reduces_only(), "cTime": o.c_time, "uTime": o.u_time })
         })
         .collect();
+    // Every fill with the origin of its order: the ground truth a trade history is checked against.
+    let fills: Vec<Value> = e
+        .fills
+        .iter()
+        .map(|f| {
+            json!({ "uid": f.uid, "tradeId": f.trade_id.to_string(), "orderId": f.order_id.to_string(),
+                "clientOid": f.client_oid, "symbol": f.symbol, "side": f.side.as_str(), "tradeSide": f.trade_side,
+                "price": fmt(f.price), "size": fmt(f.size), "fee": fmt(f.fee), "profit": fmt(f.profit), "ts": f.ts,
+                "source": e.orders.get(&f.order_id).map(|o| o.source.clone()) })
+        })
+        .collect();
     json!({
         "orders": orders,
+        "fills": fills,
         "plans": e.plans.len(),
         "positions": positions,
         "exposure": e.audit.exposure,
