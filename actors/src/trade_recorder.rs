@@ -250,9 +250,9 @@ fn exit_line(t: &Trade) {
         format!("{:.1}s", ms as f64 / 1000.0)
     });
     tracing::info!(
-        actor = "trade_recorder", symbol = %t.symbol, side = %t.side, size = %t.size,
-        entry = %opt(t.entry_price), exit = %opt(t.exit_price), pnl = %t.realised_pnl,
-        fees = %t.fees, net = %t.net_pnl, holding = %held, reason = %t.exit_reason,
+        actor = "trade_recorder", symbol = %t.symbol, side = %t.side, size = %t.size.normalize(),
+        entry = %opt(t.entry_price), exit = %opt(t.exit_price), pnl = %t.realised_pnl.normalize(),
+        fees = %t.fees.normalize(), net = %t.net_pnl.normalize(), holding = %held, reason = %t.exit_reason,
         "position closed"
     );
 }
