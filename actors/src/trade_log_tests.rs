@@ -168,6 +168,14 @@ fn fills_are_recorded_once_and_a_trade_spans_passes_and_reopens() {
     assert!(log.trades_since(25_001).unwrap().is_empty());
     assert_eq!(log.fills_since(0).unwrap().len(), 3);
     assert_eq!(log.last_fill_ms().unwrap(), Some(25_000));
+    // Every writer gone (WAL checkpointed, -wal and -shm removed): still readable read-only.
+    drop(log);
+    let ro = TradeLog::open_read_only(dir.path()).unwrap();
+    assert_eq!(ro.trades_since(0).unwrap(), stored);
+    assert!(
+        ro.mark_close("BTCUSDT", ExitReason::GuardClose, 1).is_err(),
+        "read-only"
+    );
 }
 
 #[test]
