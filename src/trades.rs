@@ -189,7 +189,7 @@ pub fn table(trades: &[Trade]) -> String {
             round(t.realised_pnl),
             round(t.fees),
             round(t.net_pnl),
-            t.holding_ms.map_or("?".into(), |m| humanize(m)),
+            t.holding_ms.map_or("?".into(), humanize),
             t.exit_reason.to_string(),
         ]);
     }

@@ -65,6 +65,17 @@ pub struct Trade {
     pub closing_trade_id: String,
 }
 
+/// What our journal says of an opening order (for the entry line).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntryPlan {
+    /// Take-profit trigger sent with it.
+    pub take_profit: Option<String>,
+    /// Stop-loss trigger sent with it.
+    pub stop_loss: Option<String>,
+    /// Why it was placed.
+    pub reason: String,
+}
+
 /// The fills and trades tables of one journal file.
 pub struct TradeLog {
     conn: Connection,
@@ -200,17 +211,20 @@ impl TradeLog {
             .optional()?)
     }
 
-    /// Our opening order for an exchange order id: (take-profit, stop-loss, reason).
-    pub fn entry_plan(
-        &self,
-        order_id: &str,
-    ) -> Result<Option<(Option<String>, Option<String>, String)>, JournalError> {
+    /// Our opening order for an exchange order id: its take-profit, stop-loss and reason.
+    pub fn entry_plan(&self, order_id: &str) -> Result<Option<EntryPlan>, JournalError> {
         Ok(self
             .conn
             .query_row(
                 "SELECT take_profit, stop_loss, reason FROM orders WHERE order_id = ?1",
                 [order_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| {
+                    Ok(EntryPlan {
+                        take_profit: r.get(0)?,
+                        stop_loss: r.get(1)?,
+                        reason: r.get(2)?,
+                    })
+                },
             )
             .optional()?)
     }

@@ -232,7 +232,9 @@ fn reason(log: &TradeLog, c: &ClosedLot, sources: &HashMap<String, String>) -> E
 /// One entry line per opening fill: symbol, side, size, price, TP, SL, reason.
 fn entry_line(log: &TradeLog, f: &FillRow, long: bool, size: Decimal) {
     let plan = log.entry_plan(&f.order_id).ok().flatten();
-    let (tp, sl, why) = plan.unwrap_or((None, None, "not placed by this bot".into()));
+    let (tp, sl, why) = plan.map_or((None, None, "not placed by this bot".into()), |p| {
+        (p.take_profit, p.stop_loss, p.reason)
+    });
     metrics::counter!("viper_trade_entries_total").increment(1);
     tracing::info!(
         actor = "trade_recorder", symbol = %f.symbol, side = if long { "long" } else { "short" },
