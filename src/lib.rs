@@ -32,4 +32,5 @@ pub mod startup_retry;
 pub mod status;
 pub mod summary;
 pub mod system;
+mod system_trades;
 pub mod trades;

@@ -24,7 +24,7 @@ use viper_actors::order_router::{OrderRouter, RouterConfig, SettleNow, Subscribe
 use viper_actors::risk_manager::{Gate, RiskLimits, RiskManager};
 use viper_actors::strategy::{TrendConfig, TrendStrategy};
 use viper_actors::supervisor::{OnFailure, RestartPolicy, Restarted, Watchdog, on_failure};
-use viper_actors::trade_recorder::{RecorderConfig, TradeRecorder};
+use viper_actors::trade_recorder::TradeRecorder;
 use viper_actors::trader::Trader;
 use viper_bitget::RestClient;
 use viper_bitget::clock::SystemClock;
@@ -173,7 +173,7 @@ async fn build_core(
     )
     .start();
     let guard = start_guard(cfg, rest, ready.ticks, &health, &capital);
-    let trades = start_recorder(cfg, rest, &health, &capital);
+    let trades = crate::system_trades::start_recorder(cfg, rest, &health, &capital);
     router
         .send(SubscribeOrders(trades.clone().recipient()))
         .await?;
@@ -202,36 +202,6 @@ fn start_history(cfg: &BotConfig) -> Option<Addr<HistoryRecorder>> {
             None
         }
     }
-}
-
-/// The trade recorder under a watchdog: fills from the exchange into the journal's trade
-/// log, at `intervals.trades_poll_secs` and soon after a position changes.
-fn start_recorder(
-    cfg: &BotConfig,
-    rest: &RestClient,
-    health: &Addr<HealthMonitor>,
-    capital: &Addr<CapitalWatch>,
-) -> Addr<Watchdog<TradeRecorder>> {
-    let rec_cfg = RecorderConfig {
-        poll_every: Duration::from_secs(cfg.intervals.trades_poll_secs),
-        ..RecorderConfig::default()
-    };
-    let (rec_rest, dir) = (rest.clone(), cfg.data_dir.clone());
-    Watchdog::new(
-        "trade_recorder",
-        move || {
-            TradeRecorder::new(
-                rec_rest.clone(),
-                &dir,
-                Arc::new(SystemClock),
-                rec_cfg.clone(),
-            )
-            .start()
-        },
-        RestartPolicy::default(),
-        vec![health.clone().recipient(), capital.clone().recipient()],
-    )
-    .start()
 }
 
 /// The stop-loss guard under a watchdog, with the tick of every contract so it can protect

@@ -27,4 +27,5 @@ pub mod trade_book;
 mod trade_exit;
 pub mod trade_log;
 pub mod trade_recorder;
+mod trade_store;
 pub mod trader;
