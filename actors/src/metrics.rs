@@ -52,6 +52,10 @@ pub fn register_series(symbols: &[String]) {
     for a in ACTORS {
         counter!("viper_actor_restarts_total", "actor" => a).increment(0);
     }
+    counter!("viper_trade_entries_total").increment(0);
+    for r in crate::trade_log::ExitReason::ALL {
+        counter!("viper_trade_exits_total", "reason" => r.as_str()).increment(0);
+    }
     for c in ERROR_CLASSES {
         counter!("viper_account_sync_failures_total", "class" => c).increment(0);
         counter!("viper_feed_failures_total", "class" => c).increment(0);
@@ -147,6 +151,14 @@ pub fn describe_metrics() {
     describe_counter!(
         "viper_protection_confirmed_by_push_total",
         "Positions whose exchange-side stop-loss a fill push confirmed (no REST read needed)"
+    );
+    describe_counter!(
+        "viper_trade_entries_total",
+        "Opening fills recorded in the trade log"
+    );
+    describe_counter!(
+        "viper_trade_exits_total",
+        "Positions that ended, by exit reason (take_profit, stop_loss, guard_close, emergency_flatten, manual_close, reduce_to_limit, liquidation, unknown)"
     );
     describe_counter!(
         "viper_orders_adopted_total",
