@@ -127,6 +127,8 @@ fn expected_trades(audit: &Value) -> Vec<Expected> {
             "pos_profit_market" => "take_profit",
             "pos_loss_market" => "stop_loss",
             "liquidation" => "liquidation",
+            // A flash close: the exchange cannot say who asked; the test knows.
+            "market" => "flash_close",
             other => panic!("a close this test does not cause: {other}"),
         };
         out.push(Expected {
@@ -161,6 +163,15 @@ async fn audit(sim: &SimHandle) -> Value {
 /// Every row matches its life: same closing fill, side, size, prices, PnL, fees, holding
 /// time and reason; and no row without a life.
 fn assert_match(rows: &[std::collections::HashMap<String, String>], want: &[Expected]) {
+    assert_match_flash(rows, want, "no flash close expected");
+}
+
+/// As [`assert_match`]; a flash close's row must name `flash_reason`.
+fn assert_match_flash(
+    rows: &[std::collections::HashMap<String, String>],
+    want: &[Expected],
+    flash_reason: &str,
+) {
     assert_eq!(rows.len(), want.len(), "one trade per closed position life");
     for w in want {
         let r = rows
@@ -179,7 +190,12 @@ fn assert_match(rows: &[std::collections::HashMap<String, String>], want: &[Expe
         assert_eq!(num("fees"), w.fees, "fees {}", w.closing_trade_id);
         assert_eq!(num("net_pnl"), w.pnl - w.fees);
         assert_eq!(num("holding_secs"), Decimal::new(w.holding_ms, 3));
-        assert_eq!(r["exit_reason"], w.reason, "reason {}", w.closing_trade_id);
+        let reason = if w.reason == "flash_close" {
+            flash_reason
+        } else {
+            w.reason
+        };
+        assert_eq!(r["exit_reason"], reason, "reason {}", w.closing_trade_id);
     }
 }
 
@@ -410,6 +426,43 @@ async fn a_stop_loss_while_the_bot_is_down_is_recorded_once_after_the_restart() 
     bot.kill().unwrap();
     bot.wait().unwrap();
     assert_match(&trades_csv(&file), &want);
+}
+
+#[actix_rt::test]
+async fn an_emergency_flatten_is_recorded_as_such() {
+    let sim = sim().await;
+    set_price(&sim, "BTCUSDT", "65000").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = bot_config(&dir.path().join("data"));
+    cfg.strategy.fast = 2;
+    cfg.strategy.slow = 3;
+    cfg.strategy.cooldown_secs = 0;
+    cfg.intervals.trades_poll_secs = 5;
+    cfg.admin.listen = "127.0.0.1:0".into();
+    let file = write_config(dir.path(), &cfg);
+    let mut bot = spawn_bot(&sim, &file);
+    lure_a_long(&sim).await;
+    eventually(30, "the position's stop-loss", || {
+        newest_position_protected(&sim)
+    })
+    .await;
+    // A withdrawal takes equity under the 15 USDT floor: the emergency stop flattens.
+    control(&sim, "POST", "/balance", json!({"balance": "10"})).await;
+    eventually(60, "the flatten", || async {
+        let a = audit(&sim).await;
+        (closed_lives(&a) == 1).then_some(())
+    })
+    .await;
+    let want = expected_trades(&audit(&sim).await);
+    assert_eq!(want[0].reason, "flash_close");
+    let rows = eventually(60, "the flattened trade in viper trades", || async {
+        let rows = trades_csv(&file);
+        (!rows.is_empty()).then_some(rows)
+    })
+    .await;
+    bot.kill().unwrap();
+    bot.wait().unwrap();
+    assert_match_flash(&rows, &want, "emergency_flatten");
 }
 
 #[test]
