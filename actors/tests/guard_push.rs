@@ -46,6 +46,7 @@ fn guard(rest: &RestClient, grace: Duration) -> Addr<StopLossGuard> {
         pos_mode: PosMode::OneWay,
         grace,
         close_after: Duration::from_secs(600),
+        close_marks: None,
     };
     StopLossGuard::new(rest.clone(), cfg).start()
 }
