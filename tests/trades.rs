@@ -303,10 +303,19 @@ async fn a_speeded_run_matches_the_simulator_audit_one_for_one() {
     );
 }
 
+/// Waits until the bot finished start-up recovery and trades (its journal says so).
+async fn wait_trading(data: &Path) {
+    eventually(90, "the bot to finish recovery", || async {
+        let j = viper_actors::journal::Journal::open(data).ok()?;
+        (j.state("trading_state").ok()??.as_str() == "active").then_some(())
+    })
+    .await;
+}
+
 /// Prices down then up until the bot's trend strategy buys (a crossover), one jump at a time.
 async fn lure_a_long(sim: &SimHandle) {
     let mut price = dec("65000");
-    for round in 0..40 {
+    for round in 0..120 {
         let step = if round % 12 < 6 {
             dec("-40")
         } else {
@@ -350,6 +359,7 @@ async fn a_stop_loss_while_the_bot_is_down_is_recorded_once_after_the_restart() 
         &file,
         std::fs::File::create(&first_log).unwrap().into(),
     );
+    wait_trading(&dir.path().join("data")).await;
     lure_a_long(&sim).await;
     eventually(30, "the position's stop-loss", || {
         newest_position_protected(&sim)
@@ -441,6 +451,7 @@ async fn an_emergency_flatten_is_recorded_as_such() {
     cfg.admin.listen = "127.0.0.1:0".into();
     let file = write_config(dir.path(), &cfg);
     let mut bot = spawn_bot(&sim, &file);
+    wait_trading(&dir.path().join("data")).await;
     lure_a_long(&sim).await;
     eventually(30, "the position's stop-loss", || {
         newest_position_protected(&sim)
