@@ -24,7 +24,7 @@ use viper_bitget::models::{Fill, OrderListQuery, OrderRef, Side};
 /// Fill history is re-read from this long before the newest stored fill (late fills, clock
 /// skew); stored fills are skipped by trade id.
 const OVERLAP_MS: i64 = 60_000;
-/// Pages of 100 fills read per pass at most (the rest on the next pass).
+/// Pages of 100 fills read per pass at most (a backlog beyond it is logged, not recorded).
 const MAX_PAGES: usize = 50;
 
 /// Recorder settings.
@@ -295,9 +295,16 @@ async fn fetch_fills(rest: &RestClient, since_ms: i64) -> Result<Vec<Fill>, vipe
         out.extend(page.fill_list);
         cursor = page.end_id.filter(|e| !e.is_empty());
         if n < 100 || cursor.is_none() {
-            break;
+            return Ok(out);
         }
     }
+    // Pages come newest first: what is older than these pages is not recorded.
+    tracing::warn!(
+        actor = "trade_recorder",
+        since_ms,
+        fills = out.len(),
+        "fill history longer than one pass reads; older fills are left out of the trade log"
+    );
     Ok(out)
 }
 
