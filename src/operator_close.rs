@@ -13,8 +13,9 @@ use viper_actors::refusal::Refusal;
 use viper_actors::risk_manager::{Submit, SubmitError};
 use viper_bitget::models::{HoldSide, Position};
 
-/// The journal reason of an operator's close.
-pub const MANUAL_CLOSE: &str = "manual_close";
+/// The journal reason of an operator's close: the one the trade log reads as the exit
+/// reason `manual_close`.
+pub const MANUAL_CLOSE: &str = viper_actors::trade_log::MANUAL_CLOSE_REASON;
 
 /// How long a close waits for the exchange to show the symbol flat.
 pub const CONFIRM_WITHIN: Duration = Duration::from_secs(20);
