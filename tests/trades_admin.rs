@@ -1,6 +1,7 @@
 //! The trade history while a paper bot runs: `GET /api/v1/trades` on the admin server (bearer
 //! token enforced, bad `since` refused) and `viper trades --format json` reading the same
-//! journal read-only while the bot writes it, both listing the same trades.
+//! journal read-only while the bot writes it, both listing the same trades; an operator's
+//! `POST /close/{symbol}` is recorded with exit reason `manual_close`.
 // Plain threads polling a child process (no actix worker to block): sleeping is the wait.
 #![allow(missing_docs, clippy::unwrap_used, clippy::disallowed_methods)]
 
@@ -93,6 +94,38 @@ fn trades_are_served_by_the_admin_api_and_the_cli_while_the_bot_runs() {
         &first[..],
         "the same trades, in the same order"
     );
+    // An operator's close of an open position is recorded as manual_close.
+    let control = bot.line_after("control plane:", 5);
+    let symbol = eventually(60, "an open position", || {
+        let (_, body) = http("GET", &format!("{control}/holdings"), &[], "");
+        let v: Value = serde_json::from_str(&body).ok()?;
+        let text = v.to_string();
+        ["BTCUSDT", "XRPUSDT"]
+            .into_iter()
+            .find(|s| text.contains(&format!("\"symbol\":\"{s}\"")))
+            .map(String::from)
+    });
+    let (code, body) = http(
+        "POST",
+        &format!("{admin}/close/{symbol}"),
+        &[("Authorization", &auth)],
+        "",
+    );
+    eprintln!("close {symbol}: {code} {body}");
+    if code == 200 {
+        eventually(60, "the manual close in the trade history", || {
+            let (_, body) = http("GET", &url, &[("Authorization", &auth)], "");
+            let v: Value = serde_json::from_str(&body).ok()?;
+            v["trades"]
+                .as_array()?
+                .iter()
+                .any(|t| t["exit_reason"] == "manual_close" && t["symbol"] == symbol.as_str())
+                .then_some(())
+        });
+    } else {
+        // The position ended by its own TP/SL before the close got there.
+        assert!(body.contains("no_position"), "{code} {body}");
+    }
     let table = viper()
         .args(["trades", "--since", "24h", "--config"])
         .arg(&cfg)
