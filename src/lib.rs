@@ -18,6 +18,7 @@ pub mod history;
 pub mod holdings;
 pub mod live_market;
 pub mod logging;
+pub mod notify;
 pub mod operator;
 pub mod operator_close;
 pub mod record_ws;

@@ -14,7 +14,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use viper_actors::account_sync::{AccountSync, PrivateWs, SnapshotSinks};
 use viper_actors::capital::{CapitalConfig, CapitalWatch, SetTradingState};
-use viper_actors::events::{AccountSnapshot, TradingState};
+use crate::notify::{NotifyHandle, NotifyRelay};
+use viper_actors::events::{AccountSnapshot, ConnectionEvent, TradingState};
 use viper_actors::exposure::ExposureLimits;
 use viper_actors::guard::{GuardConfig, StopLossGuard};
 use viper_actors::health_monitor::HealthMonitor;
@@ -22,7 +23,7 @@ use viper_actors::journal::Journal;
 use viper_actors::market_feed::{MarketFeed, TickSinks};
 use viper_actors::order_router::{OrderRouter, RouterConfig, SettleNow, SubscribeOrders};
 use viper_actors::risk_manager::{Gate, RiskLimits, RiskManager};
-use viper_actors::strategy::{TrendConfig, TrendStrategy};
+use viper_actors::strategy::{ContractRules, TrendConfig, TrendStrategy};
 use viper_actors::supervisor::{OnFailure, RestartPolicy, Restarted, Watchdog, on_failure};
 use viper_actors::trader::Trader;
 use viper_bitget::RestClient;
@@ -53,6 +54,8 @@ pub struct Bot {
     pub start_equity: Decimal,
     /// Every USDT-M contract the exchange lists (an operator's close names one of them).
     pub contracts: std::collections::BTreeSet<String>,
+    /// Rules of the configured symbols (tick, size step, minimums).
+    pub rules: HashMap<String, ContractRules>,
 }
 
 pub use crate::endpoint::Endpoint;
@@ -66,6 +69,8 @@ struct Core {
     guard: Addr<Watchdog<StopLossGuard>>,
     capital: Addr<CapitalWatch>,
     history: Option<Addr<HistoryRecorder>>,
+    /// Turns events into notifications; None without webhooks.
+    notify: Option<Addr<NotifyRelay>>,
 }
 
 /// Starts the bot; trading is enabled only after recovery (`crate::startup`) completed.
@@ -91,6 +96,7 @@ pub async fn start_reporting(
     let local = startup::open_local(cfg)?;
     let ready = startup::prepare_exchange(&rest, cfg, progress).await?;
     let contracts = ready.ticks.keys().cloned().collect();
+    let rules = ready.rules.clone();
     let core = build_core(cfg, &rest, ready, local.journal, local.state_journal).await?;
     let snapshot = startup::reconcile(&core.router, &rest, progress).await?;
     for r in snapshot_sinks(&core) {
@@ -111,6 +117,7 @@ pub async fn start_reporting(
         capital: core.capital,
         start_equity: snapshot.equity,
         contracts,
+        rules,
     })
 }
 
@@ -158,12 +165,15 @@ async fn build_core(
         ready.rules,
         Duration::from_millis(cfg.intervals.max_tick_age_ms),
     ));
+    let notify = notify_relay(cfg, rest);
+    let mut listeners = vec![risk.clone().recipient(), health.clone().recipient()];
+    listeners.extend(notify.iter().map(|n| n.clone().recipient()));
     let capital = CapitalWatch::new(
         rest.clone(),
         state_journal,
         capital_config(cfg, ready.size_steps),
         risk.clone().recipient(),
-        vec![risk.clone().recipient(), health.clone().recipient()],
+        listeners,
         TradingState::Halted,
     )
     .start();
@@ -176,7 +186,14 @@ async fn build_core(
         guard,
         capital,
         history: start_history(cfg),
+        notify,
     })
+}
+
+/// The notification relay and its webhooks' delivery actors, when any webhook is configured.
+fn notify_relay(cfg: &BotConfig, rest: &RestClient) -> Option<Addr<NotifyRelay>> {
+    let out = NotifyHandle::start(&cfg.notify, &cfg.mode);
+    (!out.is_empty()).then(|| NotifyRelay::new(rest.clone(), out).start())
 }
 
 /// The history recorder for `viper report`: informational, so a data directory it cannot
@@ -253,7 +270,15 @@ fn snapshot_sinks(core: &Core) -> Vec<Recipient<AccountSnapshot>> {
         core.router.clone().recipient(),
     ];
     sinks.extend(core.history.clone().map(Addr::recipient));
+    sinks.extend(core.notify.iter().map(|n| n.clone().recipient()));
     sinks
+}
+
+/// Everyone told of a WebSocket lost or regained.
+fn connection_sinks(core: &Core) -> Vec<Recipient<ConnectionEvent>> {
+    let mut v = vec![core.health.clone().recipient()];
+    v.extend(core.notify.iter().map(|n| n.clone().recipient()));
+    v
 }
 
 fn start_account_sync(
@@ -266,7 +291,7 @@ fn start_account_sync(
         snapshots: snapshot_sinks(core),
         heartbeat: Some(core.health.clone().recipient()),
         settle: Some(core.router.clone().recipient()),
-        connections: Some(core.health.clone().recipient()),
+        connections: connection_sinks(core),
         protection: Some(core.guard.clone().recipient()),
     };
     let (sync_rest, sync_every) = (
@@ -291,10 +316,12 @@ fn start_account_sync(
 }
 
 fn restart_sinks(core: &Core) -> Vec<Recipient<Restarted>> {
-    vec![
+    let mut v = vec![
         core.health.clone().recipient(),
         core.capital.clone().recipient(),
-    ]
+    ];
+    v.extend(core.notify.iter().map(|n| n.clone().recipient()));
+    v
 }
 
 fn start_market_feed(
@@ -311,7 +338,7 @@ fn start_market_feed(
     let tick_sinks = TickSinks {
         ticks,
         heartbeat: Some(core.health.clone().recipient()),
-        connections: Some(core.health.clone().recipient()),
+        connections: connection_sinks(core),
     };
     let (feed_rest, symbols, feed_every) = (
         rest.clone(),

@@ -14,6 +14,7 @@ pub mod health_monitor;
 pub mod intent;
 pub mod journal;
 pub mod market_feed;
+pub mod notice;
 pub mod metrics;
 mod order_request;
 pub mod order_router;
