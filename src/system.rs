@@ -6,6 +6,7 @@
 use crate::config::BotConfig;
 use crate::history::HistoryStore;
 use crate::history::recorder::HistoryRecorder;
+use crate::notify::{NotifyHandle, NotifyRelay};
 use crate::startup;
 use actix::prelude::*;
 use rust_decimal::Decimal;
@@ -14,7 +15,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use viper_actors::account_sync::{AccountSync, PrivateWs, SnapshotSinks};
 use viper_actors::capital::{CapitalConfig, CapitalWatch, SetTradingState};
-use crate::notify::{NotifyHandle, NotifyRelay};
 use viper_actors::events::{AccountSnapshot, ConnectionEvent, TradingState};
 use viper_actors::exposure::ExposureLimits;
 use viper_actors::guard::{GuardConfig, StopLossGuard};

@@ -147,7 +147,10 @@ mod tests {
             connection: "ws_public",
             up: false,
         };
-        assert_eq!((c.kind(), c.text().as_str()), ("connection", "connection ws_public lost"));
+        assert_eq!(
+            (c.kind(), c.text().as_str()),
+            ("connection", "connection ws_public lost")
+        );
         let r = Notice::Restart {
             actor: "market_feed",
             count: 2,

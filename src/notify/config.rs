@@ -124,7 +124,8 @@ impl WebhookConfig {
 fn is_var_name(s: &str) -> bool {
     !s.is_empty()
         && !s.starts_with(|c: char| c.is_ascii_digit())
-        && s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// The variables the `[notify]` tables of a raw config name: they are webhook secrets, not
@@ -168,16 +169,28 @@ impl NotifyConfig {
             }
             let needs_url = h.format != WebhookFormat::Telegram;
             if needs_url && h.url_env.is_none() {
-                e.push(format!("{at}: url_env is required for format {}", h.format.as_str()));
+                e.push(format!(
+                    "{at}: url_env is required for format {}",
+                    h.format.as_str()
+                ));
             }
-            if h.format == WebhookFormat::Telegram && (h.token_env.is_none() || h.chat_id.is_none()) {
+            if h.format == WebhookFormat::Telegram && (h.token_env.is_none() || h.chat_id.is_none())
+            {
                 e.push(format!("{at}: telegram needs token_env and chat_id"));
             }
-            if matches!(h.format, WebhookFormat::Discord | WebhookFormat::Slack) && h.token_env.is_some() {
-                e.push(format!("{at}: token_env is not used by format {} (its URL is the secret)", h.format.as_str()));
+            if matches!(h.format, WebhookFormat::Discord | WebhookFormat::Slack)
+                && h.token_env.is_some()
+            {
+                e.push(format!(
+                    "{at}: token_env is not used by format {} (its URL is the secret)",
+                    h.format.as_str()
+                ));
             }
             for ev in h.events.iter().filter(|ev| !EVENTS.contains(&ev.as_str())) {
-                e.push(format!("{at}: unknown event {ev:?} (one of {})", EVENTS.join(", ")));
+                e.push(format!(
+                    "{at}: unknown event {ev:?} (one of {})",
+                    EVENTS.join(", ")
+                ));
             }
         }
     }
@@ -281,7 +294,10 @@ mod tests {
         assert_eq!(e.len(), 2, "{e:?}");
         assert!(e[0].contains("BAD_URL is not an http") && !e[0].contains("secretpath"));
         assert!(e[1].contains("UNSET_URL is not set"));
-        assert_eq!(format!("{:?}", cfg.webhooks[0].target), "Some(WebhookTarget(***))");
+        assert_eq!(
+            format!("{:?}", cfg.webhooks[0].target),
+            "Some(WebhookTarget(***))"
+        );
     }
 
     #[test]
@@ -297,7 +313,12 @@ mod tests {
         let mut e = vec![];
         cfg.check(&mut e);
         let all = e.join("\n");
-        for want in ["telegram needs", "unknown event \"lunch\"", "unique", "token_env is not used"] {
+        for want in [
+            "telegram needs",
+            "unknown event \"lunch\"",
+            "unique",
+            "token_env is not used",
+        ] {
             assert!(all.contains(want), "{want} missing: {all}");
         }
     }

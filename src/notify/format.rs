@@ -86,13 +86,25 @@ mod tests {
             body(WebhookFormat::Telegram, "paper", Some("-100"), &n),
             json!({ "chat_id": "-100", "text": line })
         );
-        assert_eq!(body(WebhookFormat::Discord, "paper", None, &n), json!({ "content": line }));
-        assert_eq!(body(WebhookFormat::Slack, "paper", None, &n), json!({ "text": line }));
+        assert_eq!(
+            body(WebhookFormat::Discord, "paper", None, &n),
+            json!({ "content": line })
+        );
+        assert_eq!(
+            body(WebhookFormat::Slack, "paper", None, &n),
+            json!({ "text": line })
+        );
         let j = body(WebhookFormat::Json, "paper", None, &n);
         assert_eq!(j["event"], "entry");
         assert_eq!(j["mode"], "paper");
-        assert_eq!((j["symbol"].as_str(), j["side"].as_str()), (Some("BTCUSDT"), Some("long")));
-        assert_eq!((j["size"].as_str(), j["price"].as_str()), (Some("0.001"), Some("65000.5")));
+        assert_eq!(
+            (j["symbol"].as_str(), j["side"].as_str()),
+            (Some("BTCUSDT"), Some("long"))
+        );
+        assert_eq!(
+            (j["size"].as_str(), j["price"].as_str()),
+            (Some("0.001"), Some("65000.5"))
+        );
         assert!(j["pnl"].is_null());
     }
 
@@ -106,7 +118,10 @@ mod tests {
                 reason: "equity 14 below 15".into(),
             },
         );
-        assert_eq!((s["event"].as_str(), s["reason"].as_str()), (Some("emergency_stop"), Some("equity 14 below 15")));
+        assert_eq!(
+            (s["event"].as_str(), s["reason"].as_str()),
+            (Some("emergency_stop"), Some("equity 14 below 15"))
+        );
         let c = body(
             WebhookFormat::Json,
             "live",
@@ -116,6 +131,9 @@ mod tests {
                 up: true,
             },
         );
-        assert_eq!((c["connection"].as_str(), c["up"].as_bool()), (Some("ws_private"), Some(true)));
+        assert_eq!(
+            (c["connection"].as_str(), c["up"].as_bool()),
+            (Some("ws_private"), Some(true))
+        );
     }
 }

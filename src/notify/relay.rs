@@ -68,7 +68,8 @@ fn closes(f: &Fill, long: bool) -> bool {
 /// The exit of `p` from the newest fills (newest first): the closing fills back to the
 /// opening one, as an average price, a PnL and fees; None when they do not cover the size.
 fn exit_from_fills(p: &PositionView, fills: &[Fill]) -> Option<TradeNotice> {
-    let (mut size, mut notional, mut pnl, mut fee) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+    let (mut size, mut notional, mut pnl, mut fee) =
+        (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
     let mut newest: Vec<&Fill> = fills.iter().filter(|f| f.symbol == p.symbol).collect();
     newest.sort_by_key(|f| std::cmp::Reverse(f.c_time));
     for f in newest {
@@ -78,7 +79,11 @@ fn exit_from_fills(p: &PositionView, fills: &[Fill]) -> Option<TradeNotice> {
         size += f.base_volume.0;
         notional += f.base_volume.0 * f.price.0;
         pnl += f.profit.unwrap_or_default();
-        fee += f.fee_detail.iter().filter_map(|d| d.total_fee).sum::<Decimal>();
+        fee += f
+            .fee_detail
+            .iter()
+            .filter_map(|d| d.total_fee)
+            .sum::<Decimal>();
         if size >= p.size {
             break;
         }
@@ -230,14 +235,26 @@ mod tests {
     #[test]
     fn diff_finds_entries_exits_and_flips() {
         let book = |ps: Vec<PositionView>| -> Book {
-            ps.into_iter().map(|p| ((p.symbol.clone(), p.long), p)).collect()
+            ps.into_iter()
+                .map(|p| ((p.symbol.clone(), p.long), p))
+                .collect()
         };
         let before = book(vec![pos("BTCUSDT", true, "1"), pos("XRPUSDT", true, "5")]);
         let now = book(vec![pos("XRPUSDT", false, "5"), pos("ETHUSDT", true, "1")]);
         let (e, x) = diff(&before, &now);
-        let names = |v: &[PositionView]| v.iter().map(|p| (p.symbol.clone(), p.long)).collect::<Vec<_>>();
-        assert_eq!(names(&e), [("ETHUSDT".into(), true), ("XRPUSDT".into(), false)]);
-        assert_eq!(names(&x), [("BTCUSDT".into(), true), ("XRPUSDT".into(), true)]);
+        let names = |v: &[PositionView]| {
+            v.iter()
+                .map(|p| (p.symbol.clone(), p.long))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(&e),
+            [("ETHUSDT".into(), true), ("XRPUSDT".into(), false)]
+        );
+        assert_eq!(
+            names(&x),
+            [("BTCUSDT".into(), true), ("XRPUSDT".into(), true)]
+        );
     }
 
     #[test]
@@ -247,13 +264,26 @@ mod tests {
             fill("sell", "sell_single", "1", "110", "0.5", 2),
             fill("sell", "sell_single", "1", "100", "0.25", 3),
         ];
-        let n = exit_from_fills(&pos("BTCUSDT", true, "2"), &fills).unwrap_or_else(|| panic!("no exit"));
-        assert_eq!((n.size, n.price), ("2".parse().unwrap_or_default(), Some(Decimal::from(105))));
-        assert_eq!((n.pnl, n.fee), (Some("0.75".parse().unwrap_or_default()), Some("-0.02".parse().unwrap_or_default())));
+        let n = exit_from_fills(&pos("BTCUSDT", true, "2"), &fills)
+            .unwrap_or_else(|| panic!("no exit"));
+        assert_eq!(
+            (n.size, n.price),
+            ("2".parse().unwrap_or_default(), Some(Decimal::from(105)))
+        );
+        assert_eq!(
+            (n.pnl, n.fee),
+            (
+                Some("0.75".parse().unwrap_or_default()),
+                Some("-0.02".parse().unwrap_or_default())
+            )
+        );
         // Not yet listed: the closes do not cover the position.
         assert!(exit_from_fills(&pos("BTCUSDT", true, "3"), &fills).is_none());
         // Hedge mode: a close names the position's side.
-        let hedge = vec![fill("buy", "open", "1", "90", "0", 1), fill("buy", "close", "1", "95", "5", 2)];
+        let hedge = vec![
+            fill("buy", "open", "1", "90", "0", 1),
+            fill("buy", "close", "1", "95", "5", 2),
+        ];
         assert!(exit_from_fills(&pos("BTCUSDT", true, "1"), &hedge).is_some());
         assert!(exit_from_fills(&pos("BTCUSDT", false, "1"), &hedge).is_none());
     }
