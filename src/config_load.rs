@@ -319,6 +319,36 @@ mod tests {
     }
 
     #[test]
+    fn webhook_secrets_in_the_file_are_refused_and_variable_names_accepted() {
+        let text = "[[notify.webhooks]]\nname = \"a\"\nformat = \"slack\"\nurl = \"https://hooks.slack.com/services/T/B/SeCrEt\"\n[[notify.webhooks]]\nname = \"b\"\nformat = \"telegram\"\ntoken = \"123:SeCrEt\"\ntoken_env = \"TG_TOKEN\"\nurl_env = \"TG_API\"\n";
+        let found = credentials_in_text(text);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found[0].starts_with("notify.webhooks.url (line 4)") && found[0].contains("url_env")
+        );
+        assert!(found[1].starts_with("notify.webhooks.token (line 8)"));
+        assert!(found.iter().all(|f| !f.contains("SeCrEt")));
+        // Variables the webhooks name are theirs, not `VIPER_…` overrides.
+        let ok =
+            "[[notify.webhooks]]\nname = \"a\"\nformat = \"json\"\nurl_env = \"VIPER_HOOK_URL\"\n";
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hook.toml");
+        std::fs::write(&path, ok).unwrap();
+        let env =
+            [("VIPER_HOOK_URL", "http://127.0.0.1:9/x")].map(|(k, v)| (k.to_owned(), v.to_owned()));
+        let cfg = BotConfig::load_from(Some(&path), env).unwrap();
+        assert!(cfg.notify.webhooks[0].target.is_some());
+        let shown = render_effective(
+            &cfg,
+            &[("VIPER_HOOK_URL".into(), "http://127.0.0.1:9/x".into())],
+        );
+        assert!(
+            shown.contains("# VIPER_HOOK_URL = ***") && !shown.contains("127.0.0.1:9/x"),
+            "{shown}"
+        );
+    }
+
+    #[test]
     fn parse_errors_name_the_line_without_quoting_it() {
         let text = "mode = \"paper\"\nsk-lonely-secret-value\n";
         let e = toml::from_str::<toml::Table>(text).unwrap_err();
