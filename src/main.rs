@@ -28,12 +28,25 @@ struct Cli {
     command: Command,
 }
 
+/// The environment `viper run` reads (`--help`).
+const RUN_ENV_HELP: &str = "Environment:
+  BITGET_API_KEY, BITGET_API_SECRET, BITGET_API_PASSPHRASE
+                       the API credentials (required; never in the config file)
+  VIPER_ADMIN_TOKEN    bearer token of the admin server's POST endpoints
+  VIPER_<KEY>          overrides a config key, e.g. VIPER_RISK__LEVERAGE=5
+  RUST_LOG             log filter (default info)";
+
 #[derive(Subcommand, Debug)]
 enum ConfigCommand {
-    /// Validates FILE with the VIPER_* overrides and prints the effective config, secrets masked.
+    /// Validates the config with the VIPER_* overrides and prints the effective config,
+    /// secrets masked.
     Check {
         /// Bot config (TOML).
-        file: PathBuf,
+        #[arg(long = "config", value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Bot config (TOML), the older positional form.
+        #[arg(conflicts_with = "config", value_name = "FILE")]
+        file: Option<PathBuf>,
     },
 }
 
@@ -78,6 +91,7 @@ enum Command {
         out: PathBuf,
     },
     /// Run the bot against Bitget (live or demo) or a standalone `viper sim`.
+    #[command(after_help = RUN_ENV_HELP)]
     Run {
         /// Bot config (TOML).
         #[arg(long)]
@@ -166,6 +180,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let log_format = cli.log_format;
     // Exactly one TLS provider (ring): awc's https needs it installed before any client.
     let _ = rustls::crypto::ring::default_provider().install_default();
     viper::logging::init(cli.log_format);
@@ -173,8 +188,11 @@ fn main() -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(e) => {
-            tracing::error!("{e:#}");
-            eprintln!("error: {e:#}");
+            // Once: a plain line for a person, one JSON object for a log shipper.
+            match log_format {
+                LogFormat::Text => eprintln!("error: {e:#}"),
+                LogFormat::Json => tracing::error!("{e:#}"),
+            }
             ExitCode::FAILURE
         }
     }
@@ -235,8 +253,11 @@ fn dispatch(command: Command) -> anyhow::Result<bool> {
             actix_rt::System::new().block_on(async move { viper::status::run(&admin, json).await })
         }
         Command::Config {
-            command: ConfigCommand::Check { file },
+            command: ConfigCommand::Check { config, file },
         } => {
+            let file = config
+                .or(file)
+                .context("give the config file: viper config check --config FILE")?;
             let cfg = BotConfig::load(&file)?;
             let env: Vec<(String, String)> = std::env::vars().collect();
             print!("{}", viper::config_load::render_effective(&cfg, &env));
@@ -274,6 +295,7 @@ fn run_paper(
     // The embedded exchange starts empty every run, so paper keeps its own journal (and
     // history) and starts them afresh: last run's orders do not exist on this exchange.
     cfg.data_dir = cfg.data_dir.join("paper");
+    cfg.mode = "paper".into();
     for f in [
         "journal.db",
         "journal.db-wal",
@@ -320,7 +342,11 @@ fn run_paper(
             }
         };
         let ep = Endpoint::simulator(&sim.rest_url);
-        let result = bot_run::run_bot(&cfg, ep, duration, admin).await;
+        let market = match &live_market {
+            Some((url, _)) => viper::banner::Market::Live { url: url.clone() },
+            None => viper::banner::Market::Synthetic { seed, speed },
+        };
+        let result = bot_run::run_bot(&cfg, ep, market, duration, admin).await;
         if let Some(f) = feed {
             f.stop();
         }
@@ -338,8 +364,9 @@ fn run_live(
     let ep = Endpoint::from_config(&cfg, exchange_url)?;
     let admin = bind_admin(&cfg)?;
     // Live mode's key policy is the first exchange step of start-up recovery.
-    actix_rt::System::new()
-        .block_on(async move { bot_run::run_bot(&cfg, ep, duration, admin).await })
+    actix_rt::System::new().block_on(async move {
+        bot_run::run_bot(&cfg, ep, viper::banner::Market::Exchange, duration, admin).await
+    })
 }
 
 fn run_check(

@@ -280,3 +280,10 @@ pub fn decimal_f64(d: Decimal) -> f64 {
     use rust_decimal::prelude::ToPrimitive;
     d.to_f64().unwrap_or(0.0)
 }
+
+impl Handler<crate::supervisor::Retire> for AccountSync {
+    type Result = ();
+    fn handle(&mut self, _: crate::supervisor::Retire, ctx: &mut Self::Context) {
+        ctx.stop();
+    }
+}

@@ -231,3 +231,10 @@ impl Handler<Poll> for MarketFeed {
         }))
     }
 }
+
+impl Handler<crate::supervisor::Retire> for MarketFeed {
+    type Result = ();
+    fn handle(&mut self, _: crate::supervisor::Retire, ctx: &mut Self::Context) {
+        ctx.stop();
+    }
+}
