@@ -6,7 +6,7 @@
 use crate::config::BotConfig;
 use crate::history::HistoryStore;
 use crate::history::recorder::HistoryRecorder;
-use crate::notify::{NotifyHandle, NotifyRelay};
+use crate::notify::NotifyRelay;
 use crate::startup;
 use actix::prelude::*;
 use rust_decimal::Decimal;
@@ -165,7 +165,7 @@ async fn build_core(
         ready.rules,
         Duration::from_millis(cfg.intervals.max_tick_age_ms),
     ));
-    let notify = notify_relay(cfg, rest);
+    let notify = crate::notify::start(cfg, rest);
     let mut listeners = vec![risk.clone().recipient(), health.clone().recipient()];
     listeners.extend(notify.iter().map(|n| n.clone().recipient()));
     let capital = CapitalWatch::new(
@@ -188,12 +188,6 @@ async fn build_core(
         history: start_history(cfg),
         notify,
     })
-}
-
-/// The notification relay and its webhooks' delivery actors, when any webhook is configured.
-fn notify_relay(cfg: &BotConfig, rest: &RestClient) -> Option<Addr<NotifyRelay>> {
-    let out = NotifyHandle::start(&cfg.notify, &cfg.mode);
-    (!out.is_empty()).then(|| NotifyRelay::new(rest.clone(), out).start())
 }
 
 /// The history recorder for `viper report`: informational, so a data directory it cannot

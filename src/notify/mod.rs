@@ -11,3 +11,14 @@ pub mod relay;
 pub use config::{NotifyConfig, WebhookConfig, WebhookFormat};
 pub use deliver::NotifyHandle;
 pub use relay::NotifyRelay;
+
+/// The relay and its webhooks' delivery actors, when any webhook is configured (call inside
+/// an actix System).
+pub fn start(
+    cfg: &crate::config::BotConfig,
+    rest: &viper_bitget::RestClient,
+) -> Option<actix::Addr<NotifyRelay>> {
+    use actix::Actor;
+    let out = NotifyHandle::start(&cfg.notify, &cfg.mode);
+    (!out.is_empty()).then(|| NotifyRelay::new(rest.clone(), out).start())
+}
