@@ -1,5 +1,5 @@
 //! Notifications from the real binary: webhooks at a loopback receiver, in each format, for
-//! entries, exits and an emergency stop during a paper run, judged against the simulator's
+//! entries, exits, a lost and regained WebSocket and an emergency stop during a paper run, judged against the simulator's
 //! audit; a webhook that answers 500 or hangs neither stops nor delays trading, and the
 //! failed and dropped counters move; no URL or token reaches the output.
 // Plain threads polling a child process (no actix worker to block): sleeping is the wait.
@@ -130,6 +130,19 @@ fn webhooks_report_entries_exits_and_the_emergency_stop_in_every_format() {
         exit["price"].is_string() && exit["pnl"].is_string(),
         "{exit}"
     );
+    // The private WebSocket dropped: lost, then regained.
+    let drop = json!({ "action": "drop", "scope": "private" });
+    http("POST", &format!("{control}/ws"), &[], &drop.to_string());
+    eventually(60, "connection lost and regained", || {
+        let c = events(&rx, "connection");
+        let seen = |up: bool| {
+            c.iter()
+                .any(|e| e["connection"] == "ws_private" && e["up"] == up)
+        };
+        (seen(false) && seen(true)).then_some(())
+    });
+    let active = events(&rx, "trading_state");
+    assert!(active.iter().any(|e| e["state"] == "active"), "{active:?}");
     // With the next position open, equity below the floor: the emergency stop fires,
     // flattens (an exit) and latches.
     let open = eventually(120, "a second entry", || {
