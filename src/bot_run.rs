@@ -143,6 +143,10 @@ async fn finish(bot: &system::Bot, crashed: Option<&'static str>) -> anyhow::Res
         .unwrap_or(true);
     system::stop(bot).await?;
     retire_connections(bot).await;
+    // The last notices (the halt, exits at the stop) go out before the process does.
+    if !bot.notify.out.drain(Duration::from_secs(5)).await {
+        tracing::warn!("notifications still queued at exit were not delivered");
+    }
     print_summary(bot, halted).await
 }
 

@@ -6,7 +6,6 @@
 use crate::config::BotConfig;
 use crate::history::HistoryStore;
 use crate::history::recorder::HistoryRecorder;
-use crate::notify::NotifyRelay;
 use crate::startup;
 use actix::prelude::*;
 use rust_decimal::Decimal;
@@ -56,6 +55,8 @@ pub struct Bot {
     pub contracts: std::collections::BTreeSet<String>,
     /// Rules of the configured symbols (tick, size step, minimums).
     pub rules: HashMap<String, ContractRules>,
+    /// Notifications (drained at stop).
+    pub notify: crate::notify::Notify,
 }
 
 pub use crate::endpoint::Endpoint;
@@ -69,8 +70,8 @@ struct Core {
     guard: Addr<Watchdog<StopLossGuard>>,
     capital: Addr<CapitalWatch>,
     history: Option<Addr<HistoryRecorder>>,
-    /// Turns events into notifications; None without webhooks.
-    notify: Option<Addr<NotifyRelay>>,
+    /// Turns events into notifications.
+    notify: crate::notify::Notify,
 }
 
 /// Starts the bot; trading is enabled only after recovery (`crate::startup`) completed.
@@ -118,6 +119,7 @@ pub async fn start_reporting(
         start_equity: snapshot.equity,
         contracts,
         rules,
+        notify: core.notify,
     })
 }
 
@@ -167,7 +169,7 @@ async fn build_core(
     ));
     let notify = crate::notify::start(cfg, rest);
     let mut listeners = vec![risk.clone().recipient(), health.clone().recipient()];
-    listeners.extend(notify.iter().map(|n| n.clone().recipient()));
+    listeners.extend(notify.relay.iter().map(|n| n.clone().recipient()));
     let capital = CapitalWatch::new(
         rest.clone(),
         state_journal,
@@ -264,14 +266,14 @@ fn snapshot_sinks(core: &Core) -> Vec<Recipient<AccountSnapshot>> {
         core.router.clone().recipient(),
     ];
     sinks.extend(core.history.clone().map(Addr::recipient));
-    sinks.extend(core.notify.iter().map(|n| n.clone().recipient()));
+    sinks.extend(core.notify.relay.iter().map(|n| n.clone().recipient()));
     sinks
 }
 
 /// Everyone told of a WebSocket lost or regained.
 fn connection_sinks(core: &Core) -> Vec<Recipient<ConnectionEvent>> {
     let mut v = vec![core.health.clone().recipient()];
-    v.extend(core.notify.iter().map(|n| n.clone().recipient()));
+    v.extend(core.notify.relay.iter().map(|n| n.clone().recipient()));
     v
 }
 
@@ -314,7 +316,7 @@ fn restart_sinks(core: &Core) -> Vec<Recipient<Restarted>> {
         core.health.clone().recipient(),
         core.capital.clone().recipient(),
     ];
-    v.extend(core.notify.iter().map(|n| n.clone().recipient()));
+    v.extend(core.notify.relay.iter().map(|n| n.clone().recipient()));
     v
 }
 

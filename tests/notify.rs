@@ -213,7 +213,15 @@ fn webhooks_report_entries_exits_and_the_emergency_stop_in_every_format() {
             "{kind}: lives of 2 s or more unreported: {life_keys:?} vs {notified:?}"
         );
     }
-    let (_, stdout, stderr) = bot.finish(5);
+    // A clean stop delivers its last notice before the process exits.
+    bot.terminate();
+    let (ok, stdout, stderr) = bot.finish(60);
+    assert!(ok, "{stdout}\n{stderr}");
+    let last = rx.bodies("/json").last().cloned().unwrap();
+    assert_eq!(
+        (&last["event"], &last["reason"]),
+        (&json!("trading_state"), &json!("shutting down"))
+    );
     // Every format got the same notices, in its own shape.
     let json_n = rx.bodies("/json").len();
     let wait_all = eventually(30, "every format delivered", || {

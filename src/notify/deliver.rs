@@ -8,6 +8,8 @@ use super::config::{NotifyConfig, WebhookFormat, WebhookTarget};
 use super::format;
 use actix::prelude::*;
 use backon::BackoffBuilder;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use viper_actors::notice::Notice;
 
@@ -41,6 +43,7 @@ pub struct Notifier {
     mode: String,
     policy: DeliveryPolicy,
     capacity: usize,
+    pending: Arc<AtomicUsize>,
 }
 
 impl Actor for Notifier {
@@ -137,9 +140,11 @@ impl Handler<Notice> for Notifier {
         let body = format::body(self.format, &self.mode, self.chat_id.as_deref(), &n);
         let (target, policy, name) = (self.target.clone(), self.policy, self.name.clone());
         let kind = n.kind();
+        let pending = self.pending.clone();
         AtomicResponse::new(Box::pin(
             async move {
                 let (attempts, res) = deliver(target, body, policy).await;
+                pending.fetch_sub(1, Ordering::SeqCst);
                 let outcome = if res.is_ok() { "delivered" } else { "failed" };
                 metrics::counter!("viper_notify_sent_total", "webhook" => name.clone(), "outcome" => outcome)
                     .increment(1);
@@ -164,12 +169,15 @@ struct Hook {
 #[derive(Clone, Default)]
 pub struct NotifyHandle {
     hooks: Vec<Hook>,
+    /// Notices queued or being delivered, all webhooks together.
+    pending: Arc<AtomicUsize>,
 }
 
 impl NotifyHandle {
     /// Starts one notifier per webhook with a resolved target (call inside an actix System).
     pub fn start(cfg: &NotifyConfig, mode: &str) -> Self {
         let policy = DeliveryPolicy::from(cfg);
+        let pending = Arc::new(AtomicUsize::new(0));
         let hooks = cfg
             .webhooks
             .iter()
@@ -189,6 +197,7 @@ impl NotifyHandle {
                     mode: mode.to_owned(),
                     policy,
                     capacity: cfg.queue,
+                    pending: pending.clone(),
                 }
                 .start();
                 Some(Hook {
@@ -199,7 +208,20 @@ impl NotifyHandle {
             })
             .collect();
         metrics::counter!("viper_notify_retries_total").increment(0);
-        Self { hooks }
+        Self { hooks, pending }
+    }
+
+    /// Waits until every queued notice was delivered or given up, at most `within` (at stop,
+    /// so the last notices are not lost with the process); true when all were.
+    pub async fn drain(&self, within: Duration) -> bool {
+        let until = tokio::time::Instant::now() + within;
+        while self.pending.load(Ordering::SeqCst) > 0 {
+            if tokio::time::Instant::now() >= until {
+                return false;
+            }
+            actix_rt::time::sleep(Duration::from_millis(50)).await;
+        }
+        true
     }
 
     /// True when no webhook is configured.
@@ -212,7 +234,9 @@ impl NotifyHandle {
         let kind = notice.kind();
         let wanted = |h: &&Hook| h.events.is_empty() || h.events.iter().any(|e| e == kind);
         for h in self.hooks.iter().filter(wanted) {
+            self.pending.fetch_add(1, Ordering::SeqCst);
             if h.addr.try_send(notice.clone()).is_err() {
+                self.pending.fetch_sub(1, Ordering::SeqCst);
                 metrics::counter!("viper_notify_dropped_total", "webhook" => h.name.clone())
                     .increment(1);
                 tracing::debug!(webhook = %h.name, event = notice.kind(), "notification queue full; dropped");

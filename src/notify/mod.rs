@@ -12,13 +12,21 @@ pub use config::{NotifyConfig, WebhookConfig, WebhookFormat};
 pub use deliver::NotifyHandle;
 pub use relay::NotifyRelay;
 
+/// The notification side of a running bot: the relay (None without webhooks) and the
+/// handle its notices go through.
+#[derive(Clone, Default)]
+pub struct Notify {
+    /// Receives the actors' events.
+    pub relay: Option<actix::Addr<NotifyRelay>>,
+    /// Where notices are handed in.
+    pub out: NotifyHandle,
+}
+
 /// The relay and its webhooks' delivery actors, when any webhook is configured (call inside
 /// an actix System).
-pub fn start(
-    cfg: &crate::config::BotConfig,
-    rest: &viper_bitget::RestClient,
-) -> Option<actix::Addr<NotifyRelay>> {
+pub fn start(cfg: &crate::config::BotConfig, rest: &viper_bitget::RestClient) -> Notify {
     use actix::Actor;
     let out = NotifyHandle::start(&cfg.notify, &cfg.mode);
-    (!out.is_empty()).then(|| NotifyRelay::new(rest.clone(), out).start())
+    let relay = (!out.is_empty()).then(|| NotifyRelay::new(rest.clone(), out.clone()).start());
+    Notify { relay, out }
 }
