@@ -230,6 +230,15 @@ async fn print_summary(bot: &system::Bot, halted: bool) -> anyhow::Result<()> {
             reconnects.join(", ")
         }
     );
+    print_money(bot, halted, now).await
+}
+
+/// The summary's last lines: the emergency stop, if any, and the equity at the stop.
+async fn print_money(
+    bot: &system::Bot,
+    halted: bool,
+    now: Option<viper_actors::events::AccountSnapshot>,
+) -> anyhow::Result<()> {
     let emergency = bot
         .capital
         .send(viper_actors::capital::GetEmergencyReport)
