@@ -66,6 +66,22 @@ pub fn describe_metrics() {
         "1 when the health verdict is live, 0 when degraded or halted"
     );
     describe_gauge!("viper_uptime_seconds", "Seconds since the bot started");
+    describe_gauge!(
+        "viper_info",
+        "Always 1: the bot's mode (paper, demo, live) and version as labels"
+    );
+    describe_counter!(
+        "viper_notify_sent_total",
+        "Notifications by webhook and outcome: delivered, or failed after its retries"
+    );
+    describe_counter!(
+        "viper_notify_dropped_total",
+        "Notifications dropped because the webhook's queue was full"
+    );
+    describe_counter!(
+        "viper_notify_retries_total",
+        "Notification delivery attempts retried after a timeout, connection error, 429 or 5xx"
+    );
     describe_counter!(
         "viper_startup_retries_total",
         "Transient failures retried during start-up recovery, by step"

@@ -58,12 +58,14 @@ fn serve_admin(
 pub async fn run_bot(
     cfg: &BotConfig,
     ep: Endpoint,
+    market: viper::banner::Market,
     duration: Option<Duration>,
     listener: Option<admin::AdminListener>,
 ) -> anyhow::Result<()> {
     // Installed once per process; a second bot in one process keeps the first recorder.
     let metrics = admin::install_recorder().ok();
     admin::register_series(cfg);
+    viper::banner::show(cfg, &ep, &market);
     viper::config_limits::announce(cfg);
     let progress = Progress::default();
     let started = Arc::new(OnceLock::new());
@@ -102,9 +104,12 @@ pub async fn run_bot(
     progress.done();
     let _ = started.set(bot.health.clone());
     viper::service::ready();
+    viper::banner::warn_unfit(cfg, &bot.rest, &bot.rules).await;
+    let heartbeat = Duration::from_secs(cfg.log.heartbeat_secs);
     let mut crashed = None;
     tokio::select! {
         () = wait_for_stop(duration) => {}
+        () = viper::heartbeat::run(&bot, heartbeat) => {}
         () = admin::control_loop(&bot, info, rx, metrics) => {}
         actor = system::critical_failure(&bot) => crashed = Some(actor),
     }
@@ -124,16 +129,50 @@ async fn finish(bot: &system::Bot, crashed: Option<&'static str>) -> anyhow::Res
         // the exchange, and the process exits non-zero so its service manager restarts it —
         // and start-up rebuilds everything from the journal and a fresh reconciliation.
         let _ = system::stop(bot).await;
-        let _ = print_summary(bot).await;
+        retire_connections(bot).await;
+        let _ = print_summary(bot, true).await;
         anyhow::bail!(
             "{actor} crashed; trading halted. Exiting for a restart: start-up recovers from the journal and the exchange"
         );
     }
+    // Whether an emergency latch still held, read before the shutdown halt.
+    let halted = bot
+        .health
+        .send(viper_actors::health_monitor::GetHealth)
+        .await
+        .map(|h| h.trading == viper_actors::events::TradingState::Halted)
+        .unwrap_or(true);
     system::stop(bot).await?;
-    print_summary(bot).await
+    retire_connections(bot).await;
+    // The last notices (the halt, exits at the stop) go out before the process does.
+    if !bot.notify.out.drain(Duration::from_secs(5)).await {
+        tracing::warn!("notifications still queued at exit were not delivered");
+    }
+    print_summary(bot, halted).await
 }
 
-async fn print_summary(bot: &system::Bot) -> anyhow::Result<()> {
+/// Closes the market feed's and account sync's WebSockets for good (no reconnect, no
+/// "lost" warning): the bot has stopped trading, and in paper mode the embedded exchange
+/// stops next.
+async fn retire_connections(bot: &system::Bot) {
+    use viper_actors::supervisor::{CurrentAddr, Retire};
+    let feed = bot.feed.send(CurrentAddr::default()).await.ok();
+    let sync = bot.sync.send(CurrentAddr::default()).await.ok();
+    let _ = bot.feed.send(Retire).await;
+    let _ = bot.sync.send(Retire).await;
+    // Bounded: both stop within a few mailbox turns.
+    for _ in 0..40 {
+        let feed_up = feed.as_ref().is_some_and(|a| a.connected());
+        let sync_up = sync.as_ref().is_some_and(|a| a.connected());
+        if !feed_up && !sync_up {
+            break;
+        }
+        actix_rt::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The summary; `halted` = trading was halted before the shutdown (an emergency latch holds).
+async fn print_summary(bot: &system::Bot, halted: bool) -> anyhow::Result<()> {
     use viper_actors::health_monitor::GetHealth;
     use viper_actors::order_router::JournalCounts;
     use viper_actors::trader::GetTraderStats;
@@ -192,24 +231,71 @@ async fn print_summary(bot: &system::Bot) -> anyhow::Result<()> {
             reconnects.join(", ")
         }
     );
+    print_money(bot, halted, now).await
+}
+
+/// The summary's last lines: the emergency stop, if any, and the equity at the stop.
+async fn print_money(
+    bot: &system::Bot,
+    halted: bool,
+    now: Option<viper_actors::events::AccountSnapshot>,
+) -> anyhow::Result<()> {
     let emergency = bot
         .capital
         .send(viper_actors::capital::GetEmergencyReport)
         .await?;
     if let Some(reason) = emergency.reason {
         println!(
-            "  emergency stop:    {reason} (flat after {:?}); latched until `viper resume --clear-emergency`",
-            emergency.flat_after
+            "  emergency stop:    {reason} ({}); {}",
+            flat_text(emergency.flat_after),
+            if halted {
+                "latched until `viper resume --clear-emergency`"
+            } else {
+                "since cleared by resume"
+            }
         );
     }
     match now {
         Some(s) => println!(
-            "  equity:            {} USDT (PnL {} USDT, {} positions open, each with its exchange stop-loss left in place)",
+            "  equity:            {} USDT (PnL {} USDT, {})",
             s.equity,
             s.equity - bot.start_equity,
-            s.positions.len()
+            positions_text(s.positions.len())
         ),
         None => println!("  equity:            unavailable (the final account read failed)"),
     }
     Ok(())
+}
+
+/// "flat after 647 ms" or "not confirmed flat".
+fn flat_text(after: Option<Duration>) -> String {
+    match after {
+        Some(d) => format!("flat after {} ms", d.as_millis()),
+        None => "not confirmed flat".into(),
+    }
+}
+
+/// What is left open at the stop.
+fn positions_text(n: usize) -> String {
+    match n {
+        0 => "no positions open".into(),
+        1 => "1 position open, its exchange stop-loss left in place".into(),
+        n => format!("{n} positions open, each with its exchange stop-loss left in place"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_texts_read_as_sentences() {
+        assert_eq!(
+            flat_text(Some(Duration::from_micros(647_286))),
+            "flat after 647 ms"
+        );
+        assert_eq!(flat_text(None), "not confirmed flat");
+        assert_eq!(positions_text(0), "no positions open");
+        assert!(positions_text(2).starts_with("2 positions open, each"));
+    }
 }

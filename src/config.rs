@@ -32,6 +32,27 @@ pub struct BotConfig {
     pub live: LiveConfig,
     /// Explicit acceptance of a capital limit beyond its default ceiling (`config_limits`).
     pub overrides: OverrideConfig,
+    /// Notifications (webhooks; URLs and tokens from the environment).
+    pub notify: crate::notify::NotifyConfig,
+    /// Console log settings.
+    pub log: LogConfig,
+}
+
+/// Console log settings.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// A heartbeat line (equity, PnL, positions, orders, connections) every this many
+    /// seconds; 0 = none.
+    pub heartbeat_secs: u64,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            heartbeat_secs: 300,
+        }
+    }
 }
 
 /// The admin HTTP server. Its bearer token comes from `VIPER_ADMIN_TOKEN`, never the file.
@@ -183,6 +204,8 @@ impl Default for BotConfig {
             admin: AdminConfig::default(),
             live: LiveConfig::default(),
             overrides: OverrideConfig::default(),
+            notify: crate::notify::NotifyConfig::default(),
+            log: LogConfig::default(),
         }
     }
 }

@@ -41,7 +41,14 @@ impl BotConfig {
             Ok(toml::Value::Table(t)) => t,
             _ => toml::Table::new(),
         };
-        let token = config_env::apply(&mut table, &defaults, &env, &mut errors);
+        // Variables the webhooks name hold their secrets; they are not key overrides.
+        let hook_vars = crate::notify::config::referenced_vars(&table);
+        let overrides: Vec<(String, String)> = env
+            .iter()
+            .filter(|(k, _)| !hook_vars.contains(k))
+            .cloned()
+            .collect();
+        let token = config_env::apply(&mut table, &defaults, &overrides, &mut errors);
         let mut cfg: BotConfig = match toml::Value::Table(table).try_into() {
             Ok(c) => c,
             Err(e) => {
@@ -53,6 +60,7 @@ impl BotConfig {
             }
         };
         cfg.admin.token = token.map(crate::config::AdminToken);
+        cfg.notify.resolve(&env, &mut errors);
         if let Err(ConfigError::Invalid(more)) = cfg.validate() {
             errors.extend(more);
         }
@@ -72,6 +80,7 @@ impl BotConfig {
         self.check_risk(&mut e);
         self.check_strategy(&mut e);
         self.check_admin(&mut e);
+        self.notify.check(&mut e);
         config_limits::check(self, &mut e);
         if e.is_empty() {
             Ok(())
@@ -243,7 +252,14 @@ pub fn credentials_in_text(text: &str) -> Vec<String> {
         } else {
             continue;
         };
-        if path.split('.').any(config_env::looks_like_secret) {
+        // `*_env` keys name a variable; a URL key under [notify] would hold a webhook secret.
+        let last = path.rsplit('.').next().unwrap_or_default();
+        if path.starts_with("notify") && ["url", "webhook", "webhook_url"].contains(&last) {
+            out.push(format!(
+                "{path} (line {}): a webhook URL is a secret and never goes in the config file; put it in an environment variable and name it with url_env",
+                n + 1
+            ));
+        } else if !last.ends_with("_env") && path.split('.').any(config_env::looks_like_secret) {
             out.push(format!(
                 "{path} (line {}): credentials never go in the config file; set {} (and {ADMIN_TOKEN_VAR}) in the environment",
                 n + 1,
@@ -268,6 +284,15 @@ pub fn render_effective(cfg: &BotConfig, env: &[(String, String)]) -> String {
         "# {ADMIN_TOKEN_VAR} = {}\n",
         config_env::mask(cfg.admin.token.as_ref().map(|t| t.0.as_str()))
     ));
+    for h in &cfg.notify.webhooks {
+        for var in [&h.url_env, &h.token_env].into_iter().flatten() {
+            out.push_str(&format!(
+                "# {var} = {} (notify.webhooks {})\n",
+                config_env::mask(get(var)),
+                h.name
+            ));
+        }
+    }
     out
 }
 
@@ -294,6 +319,36 @@ mod tests {
         );
         assert!(found.iter().all(|f| !f.contains("sk-UNQUOTED")));
         assert!(credentials_in_text("[risk]\nleverage = 5\nsymbols = [\"BTCUSDT\"]\n").is_empty());
+    }
+
+    #[test]
+    fn webhook_secrets_in_the_file_are_refused_and_variable_names_accepted() {
+        let text = "[[notify.webhooks]]\nname = \"a\"\nformat = \"slack\"\nurl = \"https://hooks.slack.com/services/T/B/SeCrEt\"\n[[notify.webhooks]]\nname = \"b\"\nformat = \"telegram\"\ntoken = \"123:SeCrEt\"\ntoken_env = \"TG_TOKEN\"\nurl_env = \"TG_API\"\n";
+        let found = credentials_in_text(text);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found[0].starts_with("notify.webhooks.url (line 4)") && found[0].contains("url_env")
+        );
+        assert!(found[1].starts_with("notify.webhooks.token (line 8)"));
+        assert!(found.iter().all(|f| !f.contains("SeCrEt")));
+        // Variables the webhooks name are theirs, not `VIPER_…` overrides.
+        let ok =
+            "[[notify.webhooks]]\nname = \"a\"\nformat = \"json\"\nurl_env = \"VIPER_HOOK_URL\"\n";
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hook.toml");
+        std::fs::write(&path, ok).unwrap();
+        let env =
+            [("VIPER_HOOK_URL", "http://127.0.0.1:9/x")].map(|(k, v)| (k.to_owned(), v.to_owned()));
+        let cfg = BotConfig::load_from(Some(&path), env).unwrap();
+        assert!(cfg.notify.webhooks[0].target.is_some());
+        let shown = render_effective(
+            &cfg,
+            &[("VIPER_HOOK_URL".into(), "http://127.0.0.1:9/x".into())],
+        );
+        assert!(
+            shown.contains("# VIPER_HOOK_URL = ***") && !shown.contains("127.0.0.1:9/x"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! journal) and `config check`.
 
 mod bot_run;
+mod local_exchange;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -29,12 +30,25 @@ struct Cli {
     command: Command,
 }
 
+/// The environment `viper run` reads (`--help`).
+const RUN_ENV_HELP: &str = "Environment:
+  BITGET_API_KEY, BITGET_API_SECRET, BITGET_API_PASSPHRASE
+                       the API credentials (required; never in the config file)
+  VIPER_ADMIN_TOKEN    bearer token of the admin server's POST endpoints
+  VIPER_<KEY>          overrides a config key, e.g. VIPER_RISK__LEVERAGE=5
+  RUST_LOG             log filter (default info)";
+
 #[derive(Subcommand, Debug)]
 enum ConfigCommand {
-    /// Validates FILE with the VIPER_* overrides and prints the effective config, secrets masked.
+    /// Validates the config with the VIPER_* overrides and prints the effective config,
+    /// secrets masked.
     Check {
         /// Bot config (TOML).
-        file: PathBuf,
+        #[arg(long = "config", value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Bot config (TOML), the older positional form.
+        #[arg(conflicts_with = "config", value_name = "FILE")]
+        file: Option<PathBuf>,
     },
 }
 
@@ -79,6 +93,7 @@ enum Command {
         out: PathBuf,
     },
     /// Run the bot against Bitget (live or demo) or a standalone `viper sim`.
+    #[command(after_help = RUN_ENV_HELP)]
     Run {
         /// Bot config (TOML).
         #[arg(long)]
@@ -169,6 +184,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let log_format = cli.log_format;
     // Exactly one TLS provider (ring): awc's https needs it installed before any client.
     let _ = rustls::crypto::ring::default_provider().install_default();
     viper::logging::init(cli.log_format);
@@ -176,8 +192,11 @@ fn main() -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(e) => {
-            tracing::error!("{e:#}");
-            eprintln!("error: {e:#}");
+            // Once: a plain line for a person, one JSON object for a log shipper.
+            match log_format {
+                LogFormat::Text => eprintln!("error: {e:#}"),
+                LogFormat::Json => tracing::error!("{e:#}"),
+            }
             ExitCode::FAILURE
         }
     }
@@ -196,7 +215,7 @@ fn dispatch(command: Command) -> anyhow::Result<bool> {
             market_wait,
         } => {
             let source = (market == MarketSource::Live).then_some((market_url, market_wait));
-            run_paper(config, duration, speed, seed, source).map(|()| true)
+            local_exchange::run_paper(config, duration, speed, seed, source).map(|()| true)
         }
         Command::Report { config, since, out } => {
             let cfg = load_config(config.as_ref())?;
@@ -220,7 +239,7 @@ fn dispatch(command: Command) -> anyhow::Result<bool> {
             seed,
             speed,
             faults,
-        } => run_sim(listen, config, seed, speed, faults).map(|()| true),
+        } => local_exchange::run_sim(listen, config, seed, speed, faults).map(|()| true),
         Command::Check {
             config,
             exchange_url,
@@ -239,8 +258,11 @@ fn dispatch(command: Command) -> anyhow::Result<bool> {
             actix_rt::System::new().block_on(async move { viper::status::run(&admin, json).await })
         }
         Command::Config {
-            command: ConfigCommand::Check { file },
+            command: ConfigCommand::Check { config, file },
         } => {
+            let file = config
+                .or(file)
+                .context("give the config file: viper config check --config FILE")?;
             let cfg = BotConfig::load(&file)?;
             let env: Vec<(String, String)> = std::env::vars().collect();
             print!("{}", viper::config_load::render_effective(&cfg, &env));
@@ -266,73 +288,6 @@ fn bind_admin(cfg: &BotConfig) -> anyhow::Result<Option<admin::AdminListener>> {
     Ok(listener)
 }
 
-fn run_paper(
-    config: Option<PathBuf>,
-    duration: Option<Duration>,
-    speed: f64,
-    seed: u64,
-    live_market: Option<(String, Duration)>,
-) -> anyhow::Result<()> {
-    let mut cfg = load_config(config.as_ref())?;
-    let admin = bind_admin(&cfg)?;
-    // The embedded exchange starts empty every run, so paper keeps its own journal (and
-    // history) and starts them afresh: last run's orders do not exist on this exchange.
-    cfg.data_dir = cfg.data_dir.join("paper");
-    for f in [
-        "journal.db",
-        "journal.db-wal",
-        "journal.db-shm",
-        "history.db",
-        "history.db-wal",
-        "history.db-shm",
-    ] {
-        let _ = std::fs::remove_file(cfg.data_dir.join(f));
-    }
-    let sim_cfg = viper_sim::SimConfig {
-        seed,
-        speed,
-        ..viper_sim::SimConfig::default()
-    };
-    actix_rt::System::new().block_on(async move {
-        let sim = viper_sim::start(sim_cfg, "127.0.0.1:0".parse()?)
-            .await
-            .context("starting the embedded simulator")?;
-        println!("viper paper: embedded simulator");
-        println!("  REST:          {}", sim.rest_url);
-        println!("  WS public:     {}", sim.ws_public_url);
-        println!("  WS private:    {}", sim.ws_private_url);
-        println!("  control plane: {}", sim.control_url);
-        let feed = match &live_market {
-            Some((url, within)) => {
-                println!("  market:        live prices from {url}");
-                let started =
-                    viper::live_market::start(sim.shared().clone(), url, &cfg.symbols, *within)
-                        .await;
-                match started {
-                    Ok(feed) => Some(feed),
-                    Err(e) => {
-                        sim.stop().await;
-                        return Err(e);
-                    }
-                }
-            }
-            None => {
-                println!(
-                    "  market:        synthetic (seeded random walk, seed {seed}, speed {speed}x)"
-                );
-                None
-            }
-        };
-        let ep = Endpoint::simulator(&sim.rest_url);
-        let result = bot_run::run_bot(&cfg, ep, duration, admin).await;
-        if let Some(f) = feed {
-            f.stop();
-        }
-        sim.stop().await;
-        result
-    })
-}
-
 fn run_live(
     config: PathBuf,
     exchange_url: Option<String>,
@@ -342,8 +297,9 @@ fn run_live(
     let ep = Endpoint::from_config(&cfg, exchange_url)?;
     let admin = bind_admin(&cfg)?;
     // Live mode's key policy is the first exchange step of start-up recovery.
-    actix_rt::System::new()
-        .block_on(async move { bot_run::run_bot(&cfg, ep, duration, admin).await })
+    actix_rt::System::new().block_on(async move {
+        bot_run::run_bot(&cfg, ep, viper::banner::Market::Exchange, duration, admin).await
+    })
 }
 
 fn run_check(
@@ -374,59 +330,5 @@ fn run_check(
             print!("{}", report.table());
         }
         Ok(report.ok)
-    })
-}
-
-fn run_sim(
-    listen: SocketAddr,
-    config: Option<PathBuf>,
-    seed: Option<u64>,
-    speed: Option<f64>,
-    faults: Option<PathBuf>,
-) -> anyhow::Result<()> {
-    let plan = faults
-        .as_deref()
-        .map(viper_sim::faults::FaultPlan::load)
-        .transpose()?;
-    if !listen.ip().is_loopback() {
-        tracing::warn!(%listen, "the simulator is listening beyond loopback");
-    }
-    let mut cfg = match &config {
-        Some(path) => viper_sim::SimConfig::load(path)?,
-        None => viper_sim::SimConfig::default(),
-    };
-    cfg.seed = seed.unwrap_or(cfg.seed);
-    cfg.speed = speed.unwrap_or(cfg.speed);
-    let default_creds = config.is_none();
-    actix_rt::System::new().block_on(async move {
-        let sim = viper_sim::start(cfg, listen)
-            .await
-            .context("starting the simulator")?;
-        if let Some(plan) = plan {
-            let n = plan.faults.len();
-            viper_sim::install_faults(&sim, plan).map_err(anyhow::Error::msg)?;
-            println!("  fault plan:    {n} rules");
-        }
-        println!("viper sim listening");
-        println!("  REST:          {}", sim.rest_url);
-        println!("  WS public:     {}", sim.ws_public_url);
-        println!("  WS private:    {}", sim.ws_private_url);
-        println!("  control plane: {}", sim.control_url);
-        if default_creds {
-            println!("  default account credentials (simulator only):");
-            println!("    BITGET_API_KEY={}", viper_sim::DEFAULT_API_KEY);
-            println!("    BITGET_API_SECRET={}", viper_sim::DEFAULT_API_SECRET);
-            println!(
-                "    BITGET_API_PASSPHRASE={}",
-                viper_sim::DEFAULT_PASSPHRASE
-            );
-        }
-        println!("Ctrl-C to stop.");
-        actix_rt::signal::ctrl_c()
-            .await
-            .context("waiting for Ctrl-C")?;
-        sim.stop().await;
-        println!("viper sim stopped");
-        anyhow::Ok(())
     })
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use viper_actors::account_sync::{AccountSync, PrivateWs, SnapshotSinks};
 use viper_actors::capital::{CapitalConfig, CapitalWatch, SetTradingState};
-use viper_actors::events::{AccountSnapshot, TradingState};
+use viper_actors::events::{AccountSnapshot, ConnectionEvent, TradingState};
 use viper_actors::exposure::ExposureLimits;
 use viper_actors::guard::{GuardConfig, StopLossGuard};
 use viper_actors::health_monitor::HealthMonitor;
@@ -22,7 +22,7 @@ use viper_actors::journal::Journal;
 use viper_actors::market_feed::{MarketFeed, TickSinks};
 use viper_actors::order_router::{OrderRouter, RouterConfig, SettleNow, SubscribeOrders};
 use viper_actors::risk_manager::{Gate, RiskLimits, RiskManager};
-use viper_actors::strategy::{TrendConfig, TrendStrategy};
+use viper_actors::strategy::{ContractRules, TrendConfig, TrendStrategy};
 use viper_actors::supervisor::{OnFailure, RestartPolicy, Restarted, Watchdog, on_failure};
 use viper_actors::trade_recorder::TradeRecorder;
 use viper_actors::trader::Trader;
@@ -56,6 +56,10 @@ pub struct Bot {
     pub start_equity: Decimal,
     /// Every USDT-M contract the exchange lists (an operator's close names one of them).
     pub contracts: std::collections::BTreeSet<String>,
+    /// Rules of the configured symbols (tick, size step, minimums).
+    pub rules: HashMap<String, ContractRules>,
+    /// Notifications (drained at stop).
+    pub notify: crate::notify::Notify,
 }
 
 pub use crate::endpoint::Endpoint;
@@ -70,6 +74,8 @@ struct Core {
     capital: Addr<CapitalWatch>,
     history: Option<Addr<HistoryRecorder>>,
     trades: Addr<Watchdog<TradeRecorder>>,
+    /// Turns events into notifications.
+    notify: crate::notify::Notify,
 }
 
 /// Starts the bot; trading is enabled only after recovery (`crate::startup`) completed.
@@ -95,6 +101,7 @@ pub async fn start_reporting(
     let local = startup::open_local(cfg)?;
     let ready = startup::prepare_exchange(&rest, cfg, progress).await?;
     let contracts = ready.ticks.keys().cloned().collect();
+    let rules = ready.rules.clone();
     let core = build_core(cfg, &rest, ready, local.journal, local.state_journal).await?;
     let snapshot = startup::reconcile(&core.router, &rest, progress).await?;
     for r in snapshot_sinks(&core) {
@@ -116,6 +123,8 @@ pub async fn start_reporting(
         trades: core.trades,
         start_equity: snapshot.equity,
         contracts,
+        rules,
+        notify: core.notify,
     })
 }
 
@@ -163,12 +172,15 @@ async fn build_core(
         ready.rules,
         Duration::from_millis(cfg.intervals.max_tick_age_ms),
     ));
+    let notify = crate::notify::start(cfg, rest);
+    let mut listeners = vec![risk.clone().recipient(), health.clone().recipient()];
+    listeners.extend(notify.relay.iter().map(|n| n.clone().recipient()));
     let capital = CapitalWatch::new(
         rest.clone(),
         state_journal,
         capital_config(cfg, ready.size_steps),
         risk.clone().recipient(),
-        vec![risk.clone().recipient(), health.clone().recipient()],
+        listeners,
         TradingState::Halted,
     )
     .start();
@@ -186,6 +198,7 @@ async fn build_core(
         capital,
         history: start_history(cfg),
         trades,
+        notify,
     })
 }
 
@@ -265,7 +278,15 @@ fn snapshot_sinks(core: &Core) -> Vec<Recipient<AccountSnapshot>> {
         core.trades.clone().recipient(),
     ];
     sinks.extend(core.history.clone().map(Addr::recipient));
+    sinks.extend(core.notify.relay.iter().map(|n| n.clone().recipient()));
     sinks
+}
+
+/// Everyone told of a WebSocket lost or regained.
+fn connection_sinks(core: &Core) -> Vec<Recipient<ConnectionEvent>> {
+    let mut v = vec![core.health.clone().recipient()];
+    v.extend(core.notify.relay.iter().map(|n| n.clone().recipient()));
+    v
 }
 
 fn start_account_sync(
@@ -278,7 +299,7 @@ fn start_account_sync(
         snapshots: snapshot_sinks(core),
         heartbeat: Some(core.health.clone().recipient()),
         settle: Some(core.router.clone().recipient()),
-        connections: Some(core.health.clone().recipient()),
+        connections: connection_sinks(core),
         protection: Some(core.guard.clone().recipient()),
     };
     let (sync_rest, sync_every) = (
@@ -303,10 +324,12 @@ fn start_account_sync(
 }
 
 fn restart_sinks(core: &Core) -> Vec<Recipient<Restarted>> {
-    vec![
+    let mut v = vec![
         core.health.clone().recipient(),
         core.capital.clone().recipient(),
-    ]
+    ];
+    v.extend(core.notify.relay.iter().map(|n| n.clone().recipient()));
+    v
 }
 
 fn start_market_feed(
@@ -323,7 +346,7 @@ fn start_market_feed(
     let tick_sinks = TickSinks {
         ticks,
         heartbeat: Some(core.health.clone().recipient()),
-        connections: Some(core.health.clone().recipient()),
+        connections: connection_sinks(core),
     };
     let (feed_rest, symbols, feed_every) = (
         rest.clone(),

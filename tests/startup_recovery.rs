@@ -160,8 +160,16 @@ fn a_permanent_failure_ends_start_up_at_once_with_one_message() {
         !err.contains("retrying"),
         "a permanent failure was retried:\n{err}"
     );
-    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+    // JSON logs: the fatal error is one JSON object at ERROR, and no plain line besides.
+    let errors: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("\"level\":\"ERROR\"") || l.starts_with("error:"))
+        .collect();
     assert_eq!(errors.len(), 1, "{err}");
+    assert!(
+        serde_json::from_str::<serde_json::Value>(errors[0]).is_ok(),
+        "{err}"
+    );
     assert!(errors[0].contains("start-up: live key policy"), "{err}");
     assert!(!err.contains("a-wrong-secret-0000"), "secret printed");
     drop(sim);

@@ -29,7 +29,7 @@ pub struct SnapshotSinks {
     /// Told to settle journal orders when an `orders` push arrives.
     pub settle: Option<Recipient<SettleNow>>,
     /// Connection state changes.
-    pub connections: Option<Recipient<ConnectionEvent>>,
+    pub connections: Vec<Recipient<ConnectionEvent>>,
     /// Told when a fill push proves a position's attached stop-loss (the stop-loss guard).
     pub protection: Option<Recipient<ProtectionSeen>>,
 }
@@ -74,7 +74,7 @@ impl AccountSync {
     }
 
     fn connection(&self, kind: ConnectionKind) {
-        if let Some(c) = &self.sinks.connections {
+        for c in &self.sinks.connections {
             let _ = c.try_send(ConnectionEvent {
                 connection: "ws_private",
                 kind,
@@ -279,4 +279,11 @@ impl Handler<Poll> for AccountSync {
 pub fn decimal_f64(d: Decimal) -> f64 {
     use rust_decimal::prelude::ToPrimitive;
     d.to_f64().unwrap_or(0.0)
+}
+
+impl Handler<crate::supervisor::Retire> for AccountSync {
+    type Result = ();
+    fn handle(&mut self, _: crate::supervisor::Retire, ctx: &mut Self::Context) {
+        ctx.stop();
+    }
 }

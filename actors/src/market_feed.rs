@@ -19,7 +19,7 @@ pub struct TickSinks {
     /// Heartbeat receiver.
     pub heartbeat: Option<Recipient<Heartbeat>>,
     /// Connection state changes (for uptime and reconnect counts).
-    pub connections: Option<Recipient<ConnectionEvent>>,
+    pub connections: Vec<Recipient<ConnectionEvent>>,
 }
 
 /// The market feed actor.
@@ -79,7 +79,7 @@ impl MarketFeed {
     }
 
     fn connection(&self, kind: ConnectionKind) {
-        if let Some(c) = &self.sinks.connections {
+        for c in &self.sinks.connections {
             let _ = c.try_send(ConnectionEvent {
                 connection: "ws_public",
                 kind,
@@ -229,5 +229,12 @@ impl Handler<Poll> for MarketFeed {
             }
             act.beat();
         }))
+    }
+}
+
+impl Handler<crate::supervisor::Retire> for MarketFeed {
+    type Result = ();
+    fn handle(&mut self, _: crate::supervisor::Retire, ctx: &mut Self::Context) {
+        ctx.stop();
     }
 }

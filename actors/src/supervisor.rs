@@ -111,6 +111,27 @@ impl<A: Actor<Context = Context<A>>> Handler<CurrentAddr<A>> for Watchdog<A> {
     }
 }
 
+/// Shut down for good: a watchdog stops its actor (which closes its connections) and
+/// itself, without a restart. Sent once the bot has stopped trading, before its exchange goes.
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "()")]
+pub struct Retire;
+
+impl<A> Handler<Retire> for Watchdog<A>
+where
+    A: Actor<Context = Context<A>> + Handler<Retire>,
+{
+    type Result = ();
+    fn handle(&mut self, _: Retire, ctx: &mut Self::Context) {
+        // No restart from here on, whatever the actor does.
+        self.pending = true;
+        if let Err(e) = self.addr.try_send(Retire) {
+            tracing::debug!(actor = self.name, error = %e, "retire: actor already gone");
+        }
+        ctx.stop();
+    }
+}
+
 impl<A: Actor<Context = Context<A>>> Actor for Watchdog<A> {
     type Context = Context<Self>;
     fn started(&mut self, ctx: &mut Self::Context) {
