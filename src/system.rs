@@ -4,7 +4,6 @@
 //! The stop-loss guard protects any position found without a stop.
 
 use crate::config::BotConfig;
-use crate::history::HistoryStore;
 use crate::history::recorder::HistoryRecorder;
 use crate::startup;
 use actix::prelude::*;
@@ -196,25 +195,10 @@ async fn build_core(
         trader,
         guard,
         capital,
-        history: start_history(cfg),
+        history: crate::history::recorder::start(cfg),
         trades,
         notify,
     })
-}
-
-/// The history recorder for `viper report`: informational, so a data directory it cannot
-/// write only costs the report (logged), never trading.
-fn start_history(cfg: &BotConfig) -> Option<Addr<HistoryRecorder>> {
-    match HistoryStore::open(&cfg.data_dir) {
-        Ok(store) => {
-            let every = Duration::from_secs(cfg.intervals.history_sample_secs.max(1));
-            Some(HistoryRecorder::new(store, every, crate::admin_metrics::installed()).start())
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "no history for reports");
-            None
-        }
-    }
 }
 
 /// The stop-loss guard under a watchdog, with the tick of every contract so it can protect

@@ -89,7 +89,32 @@ fn a_paper_run_reports_and_the_report_renders_in_chromium() {
         String::from_utf8_lossy(&rep.stderr)
     );
     assert!(stdout.contains("wrote"), "{stdout}");
+    // The report lists exactly the trades `viper trades` lists from the same journal.
+    let csv = viper()
+        .args(["trades", "--since", "1h", "--format", "csv", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert!(
+        csv.status.success(),
+        "{}",
+        String::from_utf8_lossy(&csv.stderr)
+    );
+    let listed = String::from_utf8_lossy(&csv.stdout)
+        .lines()
+        .count()
+        .saturating_sub(1);
+    assert!(
+        stdout.contains(&format!(", {listed} trades)")),
+        "report and `viper trades` disagree: {stdout} vs {listed}"
+    );
     let html = std::fs::read_to_string(&out).unwrap();
+    let rows = html
+        .split("<table id=\"trades\">")
+        .nth(1)
+        .unwrap_or_default();
+    assert_eq!(rows.matches("<tr><td").count(), listed, "one row per trade");
+    println!("{listed} trades in the report");
     assert!(
         !html.contains("src=\"http") && !html.contains("<link"),
         "self-contained"
@@ -142,5 +167,9 @@ fn a_paper_run_reports_and_the_report_renders_in_chromium() {
         let fig = &dom[dom.find(&format!("id=\"{id}\"")).unwrap()..];
         let fig = &fig[..fig.find("</figure>").unwrap()];
         assert!(fig.contains("<polyline"), "{id} has no line");
+    }
+    if listed > 0 {
+        // Exits are drawn as circles on a price plot.
+        assert!(dom.contains("<circle"), "trades are marked on price");
     }
 }

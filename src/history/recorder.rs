@@ -150,6 +150,21 @@ impl Handler<MarketTick> for HistoryRecorder {
     }
 }
 
+/// The history recorder for `viper report`: informational, so a data directory it cannot
+/// write only costs the report (logged), never trading.
+pub fn start(cfg: &crate::config::BotConfig) -> Option<Addr<HistoryRecorder>> {
+    match super::HistoryStore::open(&cfg.data_dir) {
+        Ok(store) => {
+            let every = Duration::from_secs(cfg.intervals.history_sample_secs.max(1));
+            Some(HistoryRecorder::new(store, every, crate::admin_metrics::installed()).start())
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "no history for reports");
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

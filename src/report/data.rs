@@ -15,16 +15,16 @@ pub struct ReportTrade {
     pub side: String,
     /// Size (base coin).
     pub size: Decimal,
-    /// Average entry price.
-    pub entry_price: Decimal,
+    /// Average entry price (unknown when the opening predates the journal's fills).
+    pub entry_price: Option<Decimal>,
     /// Average exit price.
-    pub exit_price: Decimal,
+    pub exit_price: Option<Decimal>,
     /// Realised PnL after fees, USDT.
     pub pnl: Decimal,
     /// Fees paid, USDT.
     pub fees: Decimal,
-    /// Opened, ms.
-    pub opened_ms: i64,
+    /// Opened, ms (unknown when the opening predates the journal's fills).
+    pub opened_ms: Option<i64>,
     /// Closed, ms.
     pub closed_ms: i64,
     /// How it ended.
@@ -86,7 +86,10 @@ impl ReportData {
             .prices
             .values()
             .filter_map(|p| p.first().map(|(t, _)| *t));
-        let trades = self.trades.iter().map(|t| t.opened_ms);
+        let trades = self
+            .trades
+            .iter()
+            .map(|t| t.opened_ms.unwrap_or(t.closed_ms));
         let rest = self.rest_rate.first().map(|(t, _, _)| *t);
         equity
             .into_iter()

@@ -19,6 +19,10 @@ fn utc(ms: i64) -> String {
     humantime::format_rfc3339_seconds(t).to_string()
 }
 
+fn opt(d: Option<rust_decimal::Decimal>) -> String {
+    d.map(|d| d.to_string()).unwrap_or_default()
+}
+
 /// The plots, each `(id, title, svg)`.
 pub fn figures(d: &ReportData) -> Vec<(String, String, String)> {
     let mut out = vec![(
@@ -101,8 +105,8 @@ pub fn page(d: &ReportData, title: &str) -> String {
     for t in &d.trades {
         h.push_str(&format!(
             "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td></tr>\n",
-            esc(&t.symbol), esc(&t.side), t.size, t.entry_price, t.exit_price, t.pnl, t.fees,
-            utc(t.opened_ms), utc(t.closed_ms), esc(&t.reason)
+            esc(&t.symbol), esc(&t.side), t.size, opt(t.entry_price), opt(t.exit_price), t.pnl, t.fees,
+            t.opened_ms.map(utc).unwrap_or_default(), utc(t.closed_ms), esc(&t.reason)
         ));
     }
     h.push_str("</table>\n</body></html>\n");

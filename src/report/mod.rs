@@ -11,6 +11,7 @@ use anyhow::Context;
 use data::{ReportData, ReportTrade};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use viper_actors::trade_log::TradeLog;
 
 /// What was written.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,15 +24,6 @@ pub struct Written {
     pub trades: usize,
 }
 
-/// The data directory a config's runs write: paper runs keep theirs under `paper/`.
-pub fn data_dir(cfg: &BotConfig) -> PathBuf {
-    if cfg.mode == "paper" {
-        cfg.data_dir.join("paper")
-    } else {
-        cfg.data_dir.clone()
-    }
-}
-
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -41,7 +33,8 @@ fn now_ms() -> i64 {
 
 /// Writes the report of the last `since` to `out`.
 pub fn write(cfg: &BotConfig, since: Duration, out: &Path) -> anyhow::Result<Written> {
-    let dir = data_dir(cfg);
+    // The same directory rule as `viper trades`: where the journal (and history) was written.
+    let dir = crate::trades::journal_dir(cfg);
     if !dir.exists() {
         anyhow::bail!(
             "no data in {} (has the bot run with this config?)",
@@ -62,7 +55,27 @@ pub fn write(cfg: &BotConfig, since: Duration, out: &Path) -> anyhow::Result<Wri
     })
 }
 
-/// Closed trades from the journal (wired to the journal's trade log in the next change).
-fn journal_trades(_dir: &Path, _since_ms: i64) -> anyhow::Result<Vec<ReportTrade>> {
-    Ok(Vec::new())
+/// Closed trades from the journal's trade log (none when the bot has not written a journal).
+fn journal_trades(dir: &Path, since_ms: i64) -> anyhow::Result<Vec<ReportTrade>> {
+    if !viper_actors::trade_log::journal_path(dir).is_file() {
+        return Ok(Vec::new());
+    }
+    let log = TradeLog::open_read_only(dir)
+        .with_context(|| format!("cannot read the journal in {}", dir.display()))?;
+    Ok(log
+        .trades_since(since_ms)?
+        .into_iter()
+        .map(|t| ReportTrade {
+            symbol: t.symbol,
+            side: t.side,
+            size: t.size,
+            entry_price: t.entry_price,
+            exit_price: t.exit_price,
+            pnl: t.net_pnl,
+            fees: t.fees,
+            opened_ms: t.opened_ms,
+            closed_ms: t.closed_ms,
+            reason: t.exit_reason.as_str().to_owned(),
+        })
+        .collect())
 }

@@ -119,7 +119,9 @@ pub fn trades_on_price(d: &ReportData, symbol: &str) -> String {
             let t = TimeAxis::of(d);
             let marks = trades
                 .iter()
-                .flat_map(|t| [f(t.entry_price), f(t.exit_price)]);
+                .flat_map(|t| [t.entry_price, t.exit_price])
+                .flatten()
+                .map(f);
             let (lo, hi) = range(prices.iter().map(|(_, p)| f(*p)).chain(marks));
             let mut c = ChartBuilder::on(&root)
                 .caption(format!("{symbol}: price and trades"), ("sans-serif", 18))
@@ -134,15 +136,21 @@ pub fn trades_on_price(d: &ReportData, symbol: &str) -> String {
             ))?;
             for tr in &trades {
                 let color = if tr.pnl >= Decimal::ZERO { GREEN } else { RED };
-                let entry = (t.x(tr.opened_ms), f(tr.entry_price));
-                let exit = (t.x(tr.closed_ms), f(tr.exit_price));
-                c.draw_series(std::iter::once(TriangleMarker::new(
-                    entry,
-                    7,
-                    color.filled(),
-                )))?;
-                c.draw_series(std::iter::once(Circle::new(exit, 5, color.filled())))?;
-                c.draw_series(LineSeries::new([entry, exit], color.mix(0.5)))?;
+                let entry = tr
+                    .opened_ms
+                    .zip(tr.entry_price)
+                    .map(|(ms, p)| (t.x(ms), f(p)));
+                let exit = tr.exit_price.map(|p| (t.x(tr.closed_ms), f(p)));
+                if let Some(e) = entry {
+                    let mark = TriangleMarker::new(e, 7, color.filled());
+                    c.draw_series(std::iter::once(mark))?;
+                }
+                if let Some(x) = exit {
+                    c.draw_series(std::iter::once(Circle::new(x, 5, color.filled())))?;
+                }
+                if let (Some(e), Some(x)) = (entry, exit) {
+                    c.draw_series(LineSeries::new([e, x], color.mix(0.5)))?;
+                }
             }
             root.present()?;
             Ok(())
