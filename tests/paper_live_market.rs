@@ -177,4 +177,5 @@ fn a_live_market_that_never_answers_is_one_clear_error() {
         err.contains("no price from") && err.contains("BTCUSDT"),
         "{err}"
     );
+    assert_eq!(err.matches("no price from").count(), 1, "one error: {err}");
 }
