@@ -180,8 +180,17 @@ pub struct StrategyConfig {
 pub struct IntervalConfig {
     /// Market ticker poll, ms.
     pub market_poll_ms: u64,
-    /// Account reconciliation, ms.
+    /// Account reconciliation while the private WebSocket is down or silent, a read failed
+    /// or a position lacks its stop-loss (fast polling), ms.
     pub account_poll_ms: u64,
+    /// Account reconciliation while the private WebSocket is healthy and positions or
+    /// orders are held, ms (pushes trigger reads in between).
+    pub account_held_poll_ms: u64,
+    /// Account reconciliation while the private WebSocket is healthy and nothing is held,
+    /// ms. Equal to `account_poll_ms` polls as if there were no socket.
+    pub account_quiet_poll_ms: u64,
+    /// A private push is reconciled this long after it arrived (its burst coalesces), ms.
+    pub account_push_debounce_ms: u64,
     /// Market data older than this is not traded on, ms.
     pub max_tick_age_ms: u64,
     /// History sample period for `viper report` (equity, prices, REST use, latency), s.
@@ -255,6 +264,9 @@ impl Default for IntervalConfig {
         Self {
             market_poll_ms: 500,
             account_poll_ms: 1000,
+            account_held_poll_ms: 10_000,
+            account_quiet_poll_ms: 30_000,
+            account_push_debounce_ms: 200,
             max_tick_age_ms: 3000,
             history_sample_secs: 60,
             trades_poll_secs: 30,

@@ -125,6 +125,30 @@ impl BotConfig {
         if self.intervals.trades_poll_secs < 5 {
             e.push("intervals.trades_poll_secs: at least 5 (the fill history is read on position changes anyway)".into());
         }
+        self.check_account_cadence(e);
+    }
+
+    /// Fast ≤ held ≤ quiet, and the quiet period well inside the time after which the
+    /// exchange counts as unreachable (a healthy socket must not look like an outage).
+    fn check_account_cadence(&self, e: &mut Vec<String>) {
+        let i = &self.intervals;
+        if i.account_held_poll_ms < i.account_poll_ms {
+            e.push("intervals.account_held_poll_ms: at least intervals.account_poll_ms".into());
+        }
+        if i.account_quiet_poll_ms < i.account_held_poll_ms {
+            e.push(
+                "intervals.account_quiet_poll_ms: at least intervals.account_held_poll_ms".into(),
+            );
+        }
+        let unreachable_ms = self.risk.unreachable_after_secs.saturating_mul(1000);
+        if i.account_quiet_poll_ms.saturating_mul(2) > unreachable_ms {
+            e.push(format!(
+                "intervals.account_quiet_poll_ms: at most half of risk.unreachable_after_secs ({unreachable_ms} ms)"
+            ));
+        }
+        if i.account_push_debounce_ms > 5_000 {
+            e.push("intervals.account_push_debounce_ms: at most 5000".into());
+        }
     }
 
     fn check_risk(&self, e: &mut Vec<String>) {

@@ -20,9 +20,10 @@ use viper_actors::health_monitor::HealthMonitor;
 use viper_actors::journal::Journal;
 use viper_actors::market_feed::{MarketFeed, TickSinks};
 use viper_actors::order_router::{OrderRouter, RouterConfig, SettleNow, SubscribeOrders};
-use viper_actors::risk_manager::{Gate, RiskLimits, RiskManager};
+use viper_actors::risk_manager::{Gate, RiskLimits, RiskManager, UseRefresher};
 use viper_actors::strategy::{ContractRules, TrendConfig, TrendStrategy};
 use viper_actors::supervisor::{OnFailure, RestartPolicy, Restarted, Watchdog, on_failure};
+use viper_actors::sync_cadence::SyncPeriods;
 use viper_actors::trade_recorder::TradeRecorder;
 use viper_actors::trader::Trader;
 use viper_bitget::RestClient;
@@ -107,6 +108,9 @@ pub async fn start_reporting(
         r.send(snapshot.clone()).await?;
     }
     let sync = start_account_sync(cfg, &rest, &core, private_ws);
+    core.risk
+        .send(UseRefresher(sync.clone().recipient()))
+        .await?;
     let feed = start_market_feed(cfg, &rest, &core, ws);
     startup::enable_trading(&core.capital, local.latch, local.paused, &snapshot).await?;
     Ok(Bot {
@@ -139,6 +143,7 @@ async fn build_core(
         cfg.intervals.max_tick_age_ms.max(3000),
     ))
     .with_rest(rest.clone())
+    .with_account_quiet(account_periods(cfg).quiet)
     .start();
     let limits = RiskLimits {
         max_position_margin: cfg.risk.max_position_margin,
@@ -286,10 +291,7 @@ fn start_account_sync(
         connections: connection_sinks(core),
         protection: Some(core.guard.clone().recipient()),
     };
-    let (sync_rest, sync_every) = (
-        rest.clone(),
-        Duration::from_millis(cfg.intervals.account_poll_ms),
-    );
+    let (sync_rest, sync_every) = (rest.clone(), account_periods(cfg));
     Watchdog::new(
         "account_sync",
         move || {
@@ -305,6 +307,18 @@ fn start_account_sync(
         restart_sinks(core),
     )
     .start()
+}
+
+/// The account cadence of `cfg` (`viper_actors::sync_cadence`).
+pub fn account_periods(cfg: &BotConfig) -> SyncPeriods {
+    let ms = Duration::from_millis;
+    let i = &cfg.intervals;
+    SyncPeriods {
+        fast: ms(i.account_poll_ms),
+        held: ms(i.account_held_poll_ms),
+        quiet: ms(i.account_quiet_poll_ms),
+        debounce: ms(i.account_push_debounce_ms),
+    }
 }
 
 fn restart_sinks(core: &Core) -> Vec<Recipient<Restarted>> {

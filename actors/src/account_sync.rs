@@ -1,8 +1,10 @@
-//! AccountSync: REST reconciliation of balance, positions, open orders and TP/SL plans —
-//! periodically, and at once whenever a private WebSocket push (account, positions, orders,
-//! orders-algo, fill) says something changed. REST stays the source of truth (pushes can be
-//! lost); a failed read is never taken for "flat" or "no orders": nothing is published until
-//! a complete read succeeds.
+//! AccountSync: REST reconciliation of balance, positions, open orders and TP/SL plans,
+//! WebSocket-first. While the private socket is healthy it reads on pushes (account,
+//! positions, orders, orders-algo, fill; debounced) and on a slow period; when the socket is
+//! down or silent, a read fails or a position lacks its stop-loss, it polls fast; the gate
+//! can ask for a read at once (`RefreshAccount`). The rule is `sync_cadence`. REST stays the
+//! source of truth (pushes can be lost); a failed read is never taken for "flat" or "no
+//! orders": nothing is published until a complete read succeeds.
 
 use crate::events::{
     AccountSnapshot, ConnectionEvent, ConnectionKind, Heartbeat, OpenOrderView, PositionView,
@@ -10,13 +12,16 @@ use crate::events::{
 };
 use crate::order_router::SettleNow;
 use crate::protection::protection_from_push;
+use crate::sync_cadence::{Cadence, SyncPeriods, Watch};
 use actix::prelude::*;
 use rust_decimal::Decimal;
 use std::time::Duration;
 use tokio::time::Instant;
 use viper_bitget::Credentials;
 use viper_bitget::models::{HoldSide, OrderListQuery, PlanListQuery, PlanType};
-use viper_bitget::ws::{Channel, PushData, SubArg, WsClient, WsConfig, WsEvent, WsHandle};
+use viper_bitget::ws::{
+    Channel, ConnState, PushData, SubArg, WsClient, WsConfig, WsEvent, WsHandle,
+};
 use viper_bitget::{Error, RestClient};
 
 /// Where snapshots go.
@@ -43,33 +48,52 @@ pub struct PrivateWs {
     pub credentials: Credentials,
 }
 
+/// How often the cadence is checked (no I/O): the bound on reacting to a lost socket.
+const CHECK_EVERY: Duration = Duration::from_millis(100);
+
 /// The account-sync actor.
 pub struct AccountSync {
     rest: RestClient,
-    every: Duration,
+    periods: SyncPeriods,
     sinks: SnapshotSinks,
     busy: bool,
-    dirty: bool,
+    cadence: Cadence,
+    /// The last read failed, or what it showed needs a close watch.
+    close_watch: bool,
+    held: bool,
     ws: Option<PrivateWs>,
     ws_handle: Option<WsHandle>,
+    /// Lost and not reconnected yet (the handle's state may lag the event).
+    ws_lost: bool,
+    /// No frame for this long means the socket is silent (a ping's pong is overdue).
+    ws_silent_after: Duration,
 }
 
 impl AccountSync {
-    /// Reads every `every`, and on every private push when `ws` is given.
+    /// Reads on the cadence of `periods`, and on every private push when `ws` is given;
+    /// without `ws` it polls at `periods.fast`.
     pub fn new(
         rest: RestClient,
-        every: Duration,
+        periods: SyncPeriods,
         sinks: SnapshotSinks,
         ws: Option<PrivateWs>,
     ) -> Self {
+        let ws_silent_after = ws
+            .as_ref()
+            .map(|w| w.config.ping_interval + w.config.pong_timeout)
+            .unwrap_or_default();
         Self {
             rest,
-            every,
+            periods,
             sinks,
             busy: false,
-            dirty: false,
+            cadence: Cadence::default(),
+            close_watch: true,
+            held: false,
             ws,
             ws_handle: None,
+            ws_lost: false,
+            ws_silent_after,
         }
     }
 
@@ -79,6 +103,34 @@ impl AccountSync {
                 connection: "ws_private",
                 kind,
             });
+        }
+    }
+
+    /// Live, logged in, and heard from within a ping's round.
+    fn ws_healthy(&self) -> bool {
+        let Some(h) = &self.ws_handle else {
+            return false;
+        };
+        !self.ws_lost
+            && h.state() == ConnState::Live
+            && h.message_age().is_some_and(|a| a < self.ws_silent_after)
+    }
+
+    fn watch(&self) -> Watch {
+        if self.close_watch || !self.ws_healthy() {
+            Watch::Close
+        } else if self.held {
+            Watch::Held
+        } else {
+            Watch::Quiet
+        }
+    }
+
+    fn check(&mut self, ctx: &mut Context<Self>) {
+        let now = Instant::now();
+        if !self.busy && self.cadence.due(now, self.watch(), &self.periods) {
+            self.cadence.started(now);
+            self.read(ctx);
         }
     }
 }
@@ -98,28 +150,37 @@ impl StreamHandler<WsEvent> for AccountSync {
                 {
                     let _ = s.try_send(SettleNow);
                 }
-                // Something changed: reconcile now rather than at the next period.
-                ctx.notify(Poll);
+                // Something changed: reconcile soon rather than at the next period.
+                self.cadence.pushed(Instant::now());
             }
-            WsEvent::Connected { .. } => self.connection(ConnectionKind::Connected),
+            WsEvent::Connected { .. } => {
+                self.ws_lost = false;
+                self.connection(ConnectionKind::Connected);
+            }
             WsEvent::Reconnected { attempt, .. } => {
                 tracing::warn!(
                     actor = "account_sync",
                     attempt,
                     "private WebSocket reconnected; reconciling"
                 );
+                self.ws_lost = false;
                 self.connection(ConnectionKind::Reconnected);
-                ctx.notify(Poll);
+                // Pushes may have been missed while it was down.
+                self.cadence.demanded(Instant::now());
+                self.check(ctx);
             }
             WsEvent::Disconnected { reason, .. } => {
-                tracing::warn!(actor = "account_sync", %reason, "private WebSocket lost; REST polling continues");
+                tracing::warn!(actor = "account_sync", %reason, "private WebSocket lost; fast REST polling until it is back");
+                self.ws_lost = true;
                 self.connection(ConnectionKind::Disconnected);
+                self.check(ctx);
             }
             _ => {}
         }
     }
 
     fn finished(&mut self, _: &mut Self::Context) {
+        self.ws_lost = true;
         tracing::warn!(
             actor = "account_sync",
             "private WebSocket stream ended; REST polling only"
@@ -222,8 +283,8 @@ impl Actor for AccountSync {
                 }
             }
         }
-        ctx.notify(Poll);
-        ctx.run_interval(self.every, |_, ctx| ctx.notify(Poll));
+        self.check(ctx);
+        ctx.run_interval(CHECK_EVERY, |act, ctx| act.check(ctx));
     }
 
     fn stopped(&mut self, _: &mut Self::Context) {
@@ -233,45 +294,67 @@ impl Actor for AccountSync {
     }
 }
 
-#[derive(Message)]
+/// Read the account as soon as possible: the answer is a snapshot whose read started after
+/// this request (the gate asks when its snapshot is too old to trust).
+#[derive(Debug, Message)]
 #[rtype(result = "()")]
-struct Poll;
+pub struct RefreshAccount;
 
-impl Handler<Poll> for AccountSync {
-    type Result = ResponseActFuture<Self, ()>;
-    fn handle(&mut self, _: Poll, _: &mut Self::Context) -> Self::Result {
-        if self.busy {
-            self.dirty = true;
-            return Box::pin(fut::ready(()));
+impl Handler<RefreshAccount> for AccountSync {
+    type Result = ();
+    fn handle(&mut self, _: RefreshAccount, ctx: &mut Self::Context) {
+        self.cadence.demanded(Instant::now());
+        self.check(ctx);
+    }
+}
+
+/// A refresh reaches whichever instance the watchdog runs now.
+impl Handler<RefreshAccount> for crate::supervisor::Watchdog<AccountSync> {
+    type Result = ();
+    fn handle(&mut self, m: RefreshAccount, _: &mut Self::Context) {
+        if let Err(e) = self.current().try_send(m) {
+            tracing::warn!(actor = "account_sync", error = %e, "refresh not delivered (restarting?)");
         }
+    }
+}
+
+impl AccountSync {
+    fn read(&mut self, ctx: &mut Context<Self>) {
         self.busy = true;
-        self.dirty = false;
         let rest = self.rest.clone();
-        Box::pin(async move { read_account(&rest).await }.into_actor(self).map(|res, act, ctx| {
+        let job = async move { read_account(&rest).await };
+        ctx.spawn(job.into_actor(self).map(|res, act, ctx| {
             act.busy = false;
-            if act.dirty {
-                ctx.notify(Poll);
-            }
             match res {
-                Ok(snap) => {
-                    metrics::gauge!("viper_equity_usdt").set(decimal_f64(snap.equity));
-                    metrics::gauge!("viper_positions_open").set(snap.positions.len() as f64);
-                    metrics::gauge!("viper_margin_in_use_usdt").set(decimal_f64(snap.positions.iter().map(|p| p.margin).sum()));
-                    for s in &act.sinks.snapshots {
-                        if let Err(e) = s.try_send(snap.clone()) {
-                            tracing::warn!(actor = "account_sync", error = %e, "snapshot not delivered");
-                        }
-                    }
-                    if let Some(h) = &act.sinks.heartbeat {
-                        let _ = h.try_send(Heartbeat { actor: "account_sync", ws_message_age: act.ws_handle.as_ref().and_then(|w| w.message_age()) });
-                    }
-                }
+                Ok(snap) => act.publish(snap),
                 Err(e) => {
+                    act.close_watch = true;
                     metrics::counter!("viper_account_sync_failures_total", "class" => e.class()).increment(1);
                     tracing::warn!(actor = "account_sync", error = %e, "account read failed; keeping the last snapshot");
                 }
             }
-        }))
+            act.check(ctx);
+        }));
+    }
+
+    fn publish(&mut self, snap: AccountSnapshot) {
+        self.close_watch = snap.positions.iter().any(|p| !snap.protected(p));
+        self.held = snap.holds_anything();
+        metrics::gauge!("viper_equity_usdt").set(decimal_f64(snap.equity));
+        metrics::gauge!("viper_positions_open").set(snap.positions.len() as f64);
+        metrics::gauge!("viper_margin_in_use_usdt")
+            .set(decimal_f64(snap.positions.iter().map(|p| p.margin).sum()));
+        for s in &self.sinks.snapshots {
+            if let Err(e) = s.try_send(snap.clone()) {
+                tracing::warn!(actor = "account_sync", error = %e, "snapshot not delivered");
+            }
+        }
+        if let Some(h) = &self.sinks.heartbeat {
+            let _ = h.try_send(Heartbeat {
+                actor: "account_sync",
+                ws_message_age: self.ws_handle.as_ref().and_then(|w| w.message_age()),
+            });
+        }
     }
 }
 

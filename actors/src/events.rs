@@ -115,6 +115,22 @@ pub struct ProtectionSeen {
     pub seen: Instant,
 }
 
+impl AccountSnapshot {
+    /// True when `p` has an exchange-side stop: its own `stop_loss`, or a live position
+    /// loss plan for its symbol. The one rule the stop-loss guard and the sync cadence use.
+    pub fn protected(&self, p: &PositionView) -> bool {
+        p.stop_loss.is_some()
+            || self.tpsl_plans.iter().any(|(sym, kind, _)| {
+                *sym == p.symbol && (kind == "pos_loss" || kind == "loss_plan")
+            })
+    }
+
+    /// True when something is held: a position or an open order.
+    pub fn holds_anything(&self) -> bool {
+        !self.positions.is_empty() || !self.open_orders.is_empty()
+    }
+}
+
 /// An actor says it is alive.
 #[derive(Debug, Clone, Message)]
 #[rtype(result = "()")]

@@ -157,11 +157,6 @@ impl Handler<AccountSnapshot> for StopLossGuard {
     fn handle(&mut self, snap: AccountSnapshot, _: &mut Self::Context) -> Self::Result {
         let now = Instant::now();
         let mut actions = Vec::new();
-        let has_plan = |s: &str| {
-            snap.tpsl_plans
-                .iter()
-                .any(|(sym, kind, _)| sym == s && (kind == "pos_loss" || kind == "loss_plan"))
-        };
         let live: Vec<(String, bool)> = snap
             .positions
             .iter()
@@ -172,7 +167,7 @@ impl Handler<AccountSnapshot> for StopLossGuard {
         self.confirmed.retain(|_, seen| *seen > snap.at);
         for p in &snap.positions {
             let key = (p.symbol.clone(), p.long);
-            if p.stop_loss.is_some() || has_plan(&p.symbol) || self.confirmed.contains_key(&key) {
+            if snap.protected(p) || self.confirmed.contains_key(&key) {
                 if let Some(since) = self.unprotected_since.remove(&key) {
                     metrics::histogram!("viper_unprotected_position_seconds")
                         .record(since.elapsed().as_secs_f64());

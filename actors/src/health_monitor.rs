@@ -111,6 +111,7 @@ pub struct HealthMonitor {
     conns: BTreeMap<&'static str, ConnTrack>,
     ws_ages: BTreeMap<&'static str, (Duration, Instant)>,
     rest: Option<viper_bitget::RestClient>,
+    account_quiet: Duration,
 }
 
 impl HealthMonitor {
@@ -131,6 +132,28 @@ impl HealthMonitor {
             conns: BTreeMap::new(),
             ws_ages: BTreeMap::new(),
             rest: None,
+            account_quiet: Duration::ZERO,
+        }
+    }
+
+    /// Account data may be this much older than `stale_after` while the private WebSocket
+    /// is connected: the exchange pushes every change, and AccountSync reads on a slow
+    /// period meanwhile.
+    pub fn with_account_quiet(mut self, quiet: Duration) -> Self {
+        self.account_quiet = quiet;
+        self
+    }
+
+    /// How old account data may be now.
+    fn account_stale_after(&self) -> Duration {
+        let pushed = self
+            .conns
+            .get("ws_private")
+            .is_some_and(|c| c.connected_since.is_some());
+        if pushed {
+            self.stale_after + self.account_quiet
+        } else {
+            self.stale_after
         }
     }
 
@@ -144,10 +167,13 @@ impl HealthMonitor {
         let age = |t: Option<Instant>| t.map(|t| t.elapsed());
         let (market_age, account_age) = (age(self.last_tick), age(self.last_account));
         let mut reasons = Vec::new();
-        for (what, a) in [("market data", market_age), ("account data", account_age)] {
+        for (what, a, limit) in [
+            ("market data", market_age, self.stale_after),
+            ("account data", account_age, self.account_stale_after()),
+        ] {
             match a {
                 None => reasons.push(format!("no {what} yet")),
-                Some(a) if a > self.stale_after => {
+                Some(a) if a > limit => {
                     reasons.push(format!("{what} is {:.1}s old", a.as_secs_f64()))
                 }
                 _ => {}
@@ -261,7 +287,10 @@ impl Actor for HealthMonitor {
             act.checks += 1;
             let market = act.fresh(act.last_tick);
             act.fresh_checks += u64::from(market);
-            let both = market && act.fresh(act.last_account);
+            let both = market
+                && act
+                    .last_account
+                    .is_some_and(|t| t.elapsed() <= act.account_stale_after());
             act.data_fresh_checks += u64::from(both);
             let r = act.report();
             metrics::gauge!("viper_data_fresh").set(f64::from(u8::from(both)));

@@ -24,6 +24,7 @@ pub mod risk_manager;
 pub mod settle;
 pub mod strategy;
 pub mod supervisor;
+pub mod sync_cadence;
 pub mod trade_book;
 mod trade_exit;
 pub mod trade_log;

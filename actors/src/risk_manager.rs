@@ -7,6 +7,7 @@
 //! "Position size" means margin: margin = notional / leverage, notional = size × price. What
 //! is exposed is answered by `exposure::Ledger` alone; the router's last check asks the same.
 
+use crate::account_sync::RefreshAccount;
 use crate::events::{AccountSnapshot, ExposedSymbols, TradingState, TradingStateChanged};
 use crate::exposure::{ExposureLimits, Ledger};
 use crate::intent::{OidMint, OrderIntent, OrderTicket, RiskApproved};
@@ -18,7 +19,12 @@ use actix::prelude::*;
 use rust_decimal::Decimal;
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
+use tokio::sync::oneshot;
 use tokio::time::Instant;
+
+/// How long an intent waits for the fresh snapshot the gate asked for before it is refused
+/// as stale.
+const FRESH_WAIT: Duration = Duration::from_secs(2);
 
 /// Capital limits (margin = notional / leverage).
 #[derive(Debug, Clone)]
@@ -131,6 +137,17 @@ impl Gate {
         self.snapshot = Some(snap);
     }
 
+    /// True when `i` opens exposure and no snapshot young enough to admit it is at hand:
+    /// the gate asks for a fresh read before checking it.
+    pub fn needs_fresh_snapshot(&self, i: &OrderIntent) -> bool {
+        !i.reduce_only
+            && self.state == TradingState::Active
+            && self
+                .snapshot
+                .as_ref()
+                .is_none_or(|s| s.at.elapsed() > self.limits.max_snapshot_age)
+    }
+
     /// The ledger (read-only).
     pub fn ledger(&self) -> &Ledger {
         &self.ledger
@@ -237,6 +254,8 @@ pub struct RiskManager {
     oids: OidMint,
     router: Recipient<Place>,
     listeners: Vec<Recipient<ExposedSymbols>>,
+    refresher: Option<Recipient<RefreshAccount>>,
+    fresh_waiters: Vec<oneshot::Sender<()>>,
 }
 
 impl RiskManager {
@@ -248,6 +267,8 @@ impl RiskManager {
             oids: OidMint::new(start_ms),
             router,
             listeners: Vec::new(),
+            refresher: None,
+            fresh_waiters: Vec::new(),
         }
     }
 
@@ -269,9 +290,44 @@ impl Actor for RiskManager {
     type Context = Context<Self>;
 }
 
+/// Who reads the account on demand (AccountSync, started after the gate).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct UseRefresher(pub Recipient<RefreshAccount>);
+
+impl Handler<UseRefresher> for RiskManager {
+    type Result = ();
+    fn handle(&mut self, m: UseRefresher, _: &mut Self::Context) {
+        self.refresher = Some(m.0);
+    }
+}
+
 impl Handler<Submit> for RiskManager {
     type Result = ResponseActFuture<Self, Result<Placed, SubmitError>>;
     fn handle(&mut self, m: Submit, _: &mut Self::Context) -> Self::Result {
+        // The account is read on a slow period while the private socket is healthy: an
+        // opening intent waits (briefly) for a read that starts now, then is checked.
+        if self.gate.needs_fresh_snapshot(&m.intent)
+            && let Some(r) = self.refresher.clone()
+        {
+            let (tx, rx) = oneshot::channel();
+            self.fresh_waiters.push(tx);
+            metrics::counter!("viper_gate_snapshot_refreshes_total").increment(1);
+            let wait = async move {
+                if r.send(RefreshAccount).await.is_ok() {
+                    let _ = tokio::time::timeout(FRESH_WAIT, rx).await;
+                }
+            };
+            return Box::pin(wait.into_actor(self).then(move |_, act, _| act.decide(m)));
+        }
+        self.decide(m)
+    }
+}
+
+impl RiskManager {
+    /// The check, the reservation and the hand-off to the router, with no await between
+    /// the first two.
+    fn decide(&mut self, m: Submit) -> ResponseActFuture<Self, Result<Placed, SubmitError>> {
         let margin = match self.gate.check(&m.intent, m.price) {
             Ok(margin) => margin,
             Err(r) => {
@@ -332,6 +388,9 @@ impl Handler<AccountSnapshot> for RiskManager {
     fn handle(&mut self, m: AccountSnapshot, _: &mut Self::Context) {
         self.gate.observe(m);
         self.broadcast();
+        for w in self.fresh_waiters.drain(..) {
+            let _ = w.send(());
+        }
     }
 }
 

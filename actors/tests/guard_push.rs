@@ -12,6 +12,7 @@ use tokio::time::Instant;
 use viper_actors::account_sync::{AccountSync, PrivateWs, SnapshotSinks, read_account};
 use viper_actors::events::ProtectionSeen;
 use viper_actors::guard::{GetGuardStats, GuardConfig, GuardStats, StopLossGuard};
+use viper_actors::sync_cadence::SyncPeriods;
 use viper_bitget::models::{ClientOid, OrderType, PlaceOrderRequest, PosMode, Price, Side, Size};
 use viper_bitget::ws::WsConfig;
 use viper_bitget::{Credentials, RestClient, RestConfig};
@@ -92,7 +93,8 @@ async fn a_fill_push_with_the_attached_stop_confirms_protection_through_the_priv
         credentials: credentials(),
     };
     // Long period: only pushes (not the REST period) can move the guard here.
-    let _sync = AccountSync::new(rest.clone(), Duration::from_secs(600), sinks, Some(ws)).start();
+    let periods = SyncPeriods::polling(Duration::from_secs(600));
+    let _sync = AccountSync::new(rest.clone(), periods, sinks, Some(ws)).start();
     // Orders placed before the private socket is subscribed would push to no one: keep
     // opening (new ids) until a push has been seen, which is what the test asserts.
     let mut n = 0;

@@ -125,7 +125,10 @@ pub async fn run(
                 Err(RecvError::Lagged(n)) => tracing::debug!(skipped = n, "ws connection lagged; pushes lost"),
                 Err(RecvError::Closed) => break Exit::Drop,
             },
-            _ = check.tick() => if let Some(exit) = c.expired() { break exit; },
+            _ = check.tick() => {
+                if let Some(exit) = c.expired() { break exit; }
+                c.keep_private_fresh();
+            },
         }
     };
     shared.ws_connections.fetch_sub(1, Ordering::SeqCst);
@@ -164,6 +167,19 @@ impl Conn {
             return Some(close(CloseCode::Normal, "connection lifetime reached"));
         }
         None
+    }
+
+    /// A logged-in private connection subscribed to account data delivers every change as
+    /// it happens: while it is open and answering (not frozen), the private feed is fresh,
+    /// whether or not anything changed (a WebSocket-first client reads REST only slowly).
+    fn keep_private_fresh(&self) {
+        let subscribed = self
+            .subs
+            .iter()
+            .any(|s| s.channel == "account" || s.channel == "positions");
+        if self.private && !self.frozen && self.uid.is_some() && subscribed {
+            lock(&self.shared.feeds).delivered(true, self.shared.now());
+        }
     }
 
     fn on_command(&mut self, cmd: WsCommand) -> Option<Exit> {

@@ -1,0 +1,180 @@
+//! The REST budget, judged by the simulator's request log: with both WebSockets healthy an
+//! idle bot stays at or under 0.4 requests/s; when the private socket goes down (and stays
+//! down) fast account polling resumes within a second.
+#![allow(missing_docs, clippy::unwrap_used)]
+mod common;
+use common::*;
+use serde_json::{Value, json};
+use viper_sim::SimConfig;
+
+/// A market that moves (the public socket pushes a ticker every tick) and a strategy that
+/// needs far more history than a test lasts, so the bot sits idle with both sockets healthy.
+async fn live_sim() -> viper_sim::SimHandle {
+    viper_sim::start(
+        SimConfig {
+            auto_tick: true,
+            seed: 11,
+            ..SimConfig::default()
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap()
+}
+
+fn idle_config(dir: &std::path::Path) -> viper::config::BotConfig {
+    let mut cfg = bot_config(dir);
+    cfg.strategy.fast = 5;
+    cfg.strategy.slow = 5000;
+    // The production defaults of the account cadence, whatever bot_config speeds up.
+    cfg.intervals.account_poll_ms = 1000;
+    cfg.intervals.market_poll_ms = 500;
+    cfg
+}
+
+/// Every REST request in the simulator's log: (server ms, path).
+async fn request_log(sim: &viper_sim::SimHandle) -> Vec<(i64, String)> {
+    control(sim, "GET", "/requests", json!({})).await["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["ts"].as_i64().unwrap(),
+                r["path"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+async fn server_now(sim: &viper_sim::SimHandle) -> i64 {
+    control(sim, "GET", "/audit", json!({})).await["now"]
+        .as_i64()
+        .unwrap()
+}
+
+/// Waits until the bot trades-ready state is reached and both sockets are open.
+async fn wait_idle(sim: &viper_sim::SimHandle, bot: &viper::system::Bot) {
+    eventually(60, "both sockets open", || async {
+        let a = control(sim, "GET", "/audit", json!({})).await;
+        (a["ws_opened"]["public"].as_u64() >= Some(1)
+            && a["ws_opened"]["private"].as_u64() >= Some(1))
+        .then_some(())
+    })
+    .await;
+    eventually(60, "trading enabled", || async {
+        let s = bot
+            .risk
+            .send(viper_actors::risk_manager::GetTradingState)
+            .await
+            .ok()?;
+        (s == viper_actors::events::TradingState::Active).then_some(())
+    })
+    .await;
+}
+
+const ACCOUNTS: &str = "/api/v2/mix/account/accounts";
+
+#[actix_rt::test]
+async fn an_idle_bot_with_both_sockets_healthy_stays_within_the_rest_budget() {
+    let sim = live_sim().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bot = start_bot(&sim, &idle_config(dir.path())).await;
+    wait_idle(&sim, &bot).await;
+    // Let start-up's reads and the first pushes' reconciliation pass.
+    let from = server_now(&sim).await + 3_000;
+    let window_ms: i64 = 40_000;
+    let to = from + window_ms;
+    eventually(90, "the measured window to pass", || async {
+        (server_now(&sim).await > to).then_some(())
+    })
+    .await;
+    let log = request_log(&sim).await;
+    let inside: Vec<&(i64, String)> = log.iter().filter(|(t, _)| *t >= from && *t < to).collect();
+    let rate = inside.len() as f64 / (window_ms as f64 / 1000.0);
+    let mut by_path = std::collections::BTreeMap::<&str, usize>::new();
+    for (_, p) in &inside {
+        *by_path.entry(p.as_str()).or_default() += 1;
+    }
+    println!(
+        "REST over {window_ms} ms: {} requests, {rate:.3}/s, {by_path:?}",
+        inside.len()
+    );
+    assert!(rate <= 0.4, "{rate:.3} requests/s > 0.4: {by_path:?}");
+    // The slow period still reconciles: REST stays the source of truth.
+    assert!(
+        by_path.get(ACCOUNTS).copied().unwrap_or(0) >= 1,
+        "no account read in {window_ms} ms: {by_path:?}"
+    );
+    let public = control(&sim, "GET", "/audit", json!({})).await["ws_opened"]["public"].clone();
+    assert_eq!(public, Value::from(1), "the public socket stayed up");
+}
+
+#[actix_rt::test]
+async fn fast_account_polling_resumes_within_a_second_of_the_private_socket_going_down() {
+    let sim = live_sim().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bot = start_bot(&sim, &idle_config(dir.path())).await;
+    wait_idle(&sim, &bot).await;
+    // Quiet first: the cadence is the slow one.
+    let quiet_from = server_now(&sim).await + 3_000;
+    eventually(60, "a quiet stretch", || async {
+        (server_now(&sim).await > quiet_from + 5_000).then_some(())
+    })
+    .await;
+    // Cut the private socket and refuse its logins for a minute: it stays down.
+    control(
+        &sim,
+        "POST",
+        "/faults",
+        json!({"faults": [
+            {"kind": "ws_login_fail", "every_s": 600, "for_s": 60},
+            {"kind": "ws_close_all", "scope": "private", "every_s": 600, "for_s": 1},
+        ]}),
+    )
+    .await;
+    let cut = eventually(30, "the drop episode", || async {
+        let a = control(&sim, "GET", "/audit", json!({})).await;
+        a["fault_episodes"]
+            .as_array()?
+            .iter()
+            .find(|e| e["kind"] == "ws_close_all")?["from"]
+            .as_i64()
+    })
+    .await;
+    eventually(60, "five account reads after the cut", || async {
+        let n = request_log(&sim)
+            .await
+            .iter()
+            .filter(|(t, p)| *t >= cut && p == ACCOUNTS)
+            .count();
+        (n >= 5).then_some(())
+    })
+    .await;
+    let reads: Vec<i64> = request_log(&sim)
+        .await
+        .into_iter()
+        .filter(|(t, p)| *t >= cut && p == ACCOUNTS)
+        .map(|(t, _)| t)
+        .collect();
+    let before: usize = request_log(&sim)
+        .await
+        .iter()
+        .filter(|(t, p)| *t >= quiet_from && *t < quiet_from + 5_000 && p == ACCOUNTS)
+        .count();
+    println!("account reads in the quiet 5 s: {before}; after the cut at {cut}: {reads:?}");
+    assert!(before <= 1, "{before} account reads in 5 quiet seconds");
+    let first = reads[0] - cut;
+    assert!(
+        first <= 1_000,
+        "first account read {first} ms after the cut"
+    );
+    // Fast polling, not one read: the account poll period (1 s) between reads, with margin.
+    for w in reads.windows(2).take(4) {
+        assert!(
+            w[1] - w[0] <= 2_500,
+            "account reads {} ms apart while the private socket is down: {reads:?}",
+            w[1] - w[0]
+        );
+    }
+}
