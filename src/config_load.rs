@@ -416,4 +416,30 @@ mod tests {
             .to_string();
         assert!(err.contains("max_lever"), "{err}");
     }
+
+    #[test]
+    fn the_account_cadence_must_be_ordered_and_within_the_unreachable_limit() {
+        let bad = "[risk]\nunreachable_after_secs = 20\n[intervals]\naccount_poll_ms = 2000\naccount_held_poll_ms = 1000\naccount_quiet_poll_ms = 900\naccount_push_debounce_ms = 9000\n";
+        let cfg: BotConfig = toml::from_str(bad).unwrap();
+        let ConfigError::Invalid(errs) = cfg.validate().unwrap_err() else {
+            panic!("expected Invalid")
+        };
+        for key in [
+            "intervals.account_held_poll_ms",
+            "intervals.account_quiet_poll_ms: at least",
+            "intervals.account_push_debounce_ms",
+        ] {
+            assert!(errs.iter().any(|e| e.starts_with(key)), "{key}: {errs:?}");
+        }
+        let far =
+            "[risk]\nunreachable_after_secs = 20\n[intervals]\naccount_quiet_poll_ms = 30000\n";
+        let cfg: BotConfig = toml::from_str(far).unwrap();
+        let ConfigError::Invalid(errs) = cfg.validate().unwrap_err() else {
+            panic!("expected Invalid")
+        };
+        assert!(
+            errs.iter()
+                .any(|e| e.contains("half of risk.unreachable_after_secs"))
+        );
+    }
 }

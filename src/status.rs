@@ -160,6 +160,7 @@ pub fn render(url: &str, http: u16, ready: &serde_json::Value, metrics: &[Sample
         num(sum(metrics, "viper_rest_errors_total")),
         num(sum(metrics, "viper_rest_retries_total"))
     );
+    let _ = writeln!(o, "  REST per endpoint: {}", rest_rates(metrics));
     let _ = writeln!(
         o,
         "  clock offset:     {} s",
@@ -178,6 +179,33 @@ async fn get(client: &awc::Client, url: &str) -> anyhow::Result<(u16, Vec<u8>)> 
         .await
         .with_context(|| format!("reading {url}"))?;
     Ok((r.status().as_u16(), body.to_vec()))
+}
+
+/// Each endpoint's average request rate since start against Bitget's limit for it, e.g.
+/// `accounts 0.10/s of 10/s (1.0 %)`; endpoints never called are left out.
+fn rest_rates(metrics: &[Sample]) -> String {
+    let uptime = sum(metrics, "viper_uptime_seconds").unwrap_or(0.0);
+    if uptime <= 0.0 {
+        return "n/a".into();
+    }
+    let limits = by_label(metrics, "viper_rest_rate_limit_per_second", "endpoint");
+    let parts: Vec<String> = by_label(metrics, "viper_rest_requests_total", "endpoint")
+        .into_iter()
+        .filter(|(_, n)| *n > 0.0)
+        .map(|(ep, n)| {
+            let rate = n / uptime;
+            let name = ep.rsplit('/').next().unwrap_or(&ep).to_owned();
+            match limits.get(&ep).filter(|l| **l > 0.0) {
+                Some(l) => format!("{name} {rate:.2}/s of {l}/s ({:.1} %)", rate / l * 100.0),
+                None => format!("{name} {rate:.2}/s"),
+            }
+        })
+        .collect();
+    if parts.is_empty() {
+        "none".into()
+    } else {
+        parts.join(", ")
+    }
 }
 
 /// Fetches and prints; `Ok(true)` when the verdict is live (with `json`: when the summary
@@ -233,5 +261,16 @@ mod tests {
         assert!(out.contains("degraded (HTTP 503)"), "{out}");
         assert!(out.contains("filled 3, open 1"), "{out}");
         assert!(out.contains("1000.500 USDT"), "{out}");
+    }
+
+    #[test]
+    fn rest_rates_are_averaged_over_uptime_against_each_limit() {
+        let text = "viper_uptime_seconds 100\n\
+            viper_rest_requests_total{endpoint=\"/api/v2/mix/account/accounts\"} 10\n\
+            viper_rest_requests_total{endpoint=\"/api/v2/mix/order/place-order\"} 0\n\
+            viper_rest_rate_limit_per_second{endpoint=\"/api/v2/mix/account/accounts\"} 10\n";
+        let out = rest_rates(&parse_metrics(text));
+        assert_eq!(out, "accounts 0.10/s of 10/s (1.0 %)");
+        assert_eq!(rest_rates(&parse_metrics("")), "n/a");
     }
 }

@@ -67,6 +67,7 @@ pub fn register_series(symbols: &[String]) {
         "viper_feed_rest_fallback_polls_total",
         "viper_router_last_check_refusals_total",
         "viper_protection_confirmed_by_push_total",
+        "viper_gate_snapshot_refreshes_total",
     ] {
         counter!(name).increment(0);
     }
@@ -143,6 +144,10 @@ pub fn describe_metrics() {
     describe_counter!(
         "viper_risk_refusals_total",
         "Intents refused by the order gate, by reason"
+    );
+    describe_counter!(
+        "viper_gate_snapshot_refreshes_total",
+        "Account reads the order gate asked for because its snapshot was too old"
     );
     describe_counter!(
         "viper_router_last_check_refusals_total",
