@@ -73,11 +73,15 @@ pub struct OidMint {
     seq: u64,
 }
 
+/// Every clientOid the bot mints starts with this (then the process start in ms, `x`, a
+/// sequence number): an order on the exchange carrying it is the bot's, journaled or not.
+pub const OID_PREFIX: &str = "vp";
+
 impl OidMint {
     /// A mint whose prefix is `start_ms`.
     pub fn new(start_ms: i64) -> Self {
         Self {
-            prefix: format!("vp{start_ms}x"),
+            prefix: format!("{OID_PREFIX}{start_ms}x"),
             seq: 0,
         }
     }

@@ -1,5 +1,5 @@
-//! The durable journal: every order intent is written, with its clientOid, before it is sent;
-//! each state change after. SQLite in WAL mode in the data directory. A journal from a newer
+//! The durable journal: every order is written, with its clientOid, as `sent` in one commit
+//! before it is sent; each state change after. SQLite in WAL mode in the data directory. A journal from a newer
 //! version or a corrupt file is refused with a clear error; nothing is overwritten.
 
 use rusqlite::{Connection, OptionalExtension, params};

@@ -6,7 +6,7 @@
 
 use crate::events::AccountSnapshot;
 use crate::exposure::{ExposureLimits, Ledger};
-use crate::intent::{Direction, OrderTicket, RiskApproved};
+use crate::intent::{Direction, OID_PREFIX, OrderTicket, RiskApproved};
 use crate::journal::{Journal, JournalOrder, OrderPhase};
 use crate::order_request::request;
 use crate::refusal::Refusal;
@@ -197,7 +197,9 @@ impl OrderRouter {
             .admit(snap, &t.intent.symbol, t.margin, &self.cfg.limits)
     }
 
-    /// Writes the order as `intent`, then `sent`, and tracks it in the ledger.
+    /// Writes the order as `sent` in one durable commit before it goes out, and tracks it in
+    /// the ledger. A crash between the commit and the send leaves a `sent` row that settlement
+    /// resolves by clientOid (found, or absent past the horizon and from the history).
     fn write_ahead(&mut self, t: &OrderTicket) -> Result<ClientOid, RouterError> {
         let oid = ClientOid::new(t.client_oid.clone())
             .map_err(|e| RouterError::Invalid(e.to_string()))?;
@@ -216,15 +218,13 @@ impl OrderRouter {
             reduce_only: i.reduce_only,
             take_profit: i.take_profit.map(|p| p.to_string()),
             stop_loss: i.stop_loss.map(|p| p.to_string()),
-            phase: OrderPhase::Intent,
+            phase: OrderPhase::Sent,
             order_id: None,
             not_found: 0,
             reason: i.reason.clone(),
             created_ms: now,
             updated_ms: now,
         })?;
-        self.journal
-            .set_phase(&t.client_oid, OrderPhase::Sent, None, now)?;
         crate::failpoint::hit("order.sent");
         if !i.reduce_only {
             self.ledger
@@ -233,21 +233,24 @@ impl OrderRouter {
         Ok(oid)
     }
 
-    /// An order the journal closed that the exchange shows open: adopt it (the snapshot
-    /// already counts it; the guard protects its position), say so loudly, count it.
+    /// An order of ours the exchange shows open that the journal closed, or does not hold
+    /// at all (a journal restored from a backup, a disk that lost its last write): adopt it
+    /// (the snapshot already counts it; the guard protects its position), say so loudly,
+    /// count it.
     fn adopt_strays(&mut self, snap: &AccountSnapshot) {
         for o in &snap.open_orders {
             let Some(oid) = o.client_oid.as_deref() else {
                 continue;
             };
-            if self.adopted.contains(oid) {
+            if self.adopted.contains(oid) || !oid.starts_with(OID_PREFIX) {
                 continue;
             }
-            if let Ok(Some(row)) = self.journal.get(oid)
-                && row.phase.is_final()
-                && row.phase != OrderPhase::Filled
-            {
-                self.adopt(oid, &o.symbol, row.phase.as_str());
+            match self.journal.get(oid) {
+                Ok(Some(row)) if row.phase.is_final() && row.phase != OrderPhase::Filled => {
+                    self.adopt(oid, &o.symbol, row.phase.as_str())
+                }
+                Ok(None) => self.adopt(oid, &o.symbol, "missing from the journal"),
+                _ => {}
             }
         }
     }
@@ -262,7 +265,7 @@ impl OrderRouter {
                 client_oid,
                 symbol,
                 why,
-                "an order the journal closed exists on the exchange; adopted as exposure"
+                "an order of ours the journal does not hold open exists on the exchange; adopted as exposure"
             );
         }
     }
