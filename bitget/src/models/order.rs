@@ -160,14 +160,41 @@ pub struct MaybeOrder(pub Option<Order>);
 
 impl<'de> Deserialize<'de> for MaybeOrder {
     fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
-        let v = serde_json::Value::deserialize(de)?;
-        match &v {
-            serde_json::Value::Null => Ok(MaybeOrder(None)),
-            serde_json::Value::Array(a) if a.is_empty() => Ok(MaybeOrder(None)),
-            _ => serde_path_to_error::deserialize::<_, Order>(v)
-                .map(|o| MaybeOrder(Some(o)))
-                .map_err(serde::de::Error::custom),
+        de.deserialize_any(MaybeOrderVisitor)
+    }
+}
+
+/// Decodes the order straight from the answer's bytes (no `serde_json::Value` in between):
+/// `null` or `[]` is "not found", an object is the order, with the failing field named.
+struct MaybeOrderVisitor;
+
+impl<'de> serde::de::Visitor<'de> for MaybeOrderVisitor {
+    type Value = MaybeOrder;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an order object, null or []")
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<MaybeOrder, E> {
+        Ok(MaybeOrder(None))
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<MaybeOrder, E> {
+        Ok(MaybeOrder(None))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<MaybeOrder, A::Error> {
+        match seq.next_element::<serde::de::IgnoredAny>()? {
+            None => Ok(MaybeOrder(None)),
+            Some(_) => Err(serde::de::Error::invalid_length(1, &"an empty list")),
         }
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<MaybeOrder, A::Error> {
+        let de = serde::de::value::MapAccessDeserializer::new(map);
+        serde_path_to_error::deserialize::<_, Order>(de)
+            .map(|o| MaybeOrder(Some(o)))
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -260,4 +287,31 @@ pub struct FillList {
     /// Cursor.
     #[serde(default, deserialize_with = "d::opt_str")]
     pub end_id: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ORDER: &str = r#"{"symbol":"BTCUSDT","size":"0.01","orderId":"1","clientOid":"c1","baseVolume":"0","price":"0","side":"buy","status":"live","orderType":"market","force":"gtc","marginCoin":"USDT","marginMode":"crossed","posMode":"one_way_mode","tradeSide":"buy_single","cTime":"1695718781129","uTime":"1695718781129"}"#;
+
+    #[test]
+    fn not_found_is_null_or_an_empty_list_and_a_found_order_decodes_typed() {
+        for none in ["null", "[]", " [ ] "] {
+            let MaybeOrder(o) = serde_json::from_str(none).unwrap();
+            assert!(o.is_none(), "{none}");
+        }
+        let MaybeOrder(o) = serde_json::from_str(ORDER).unwrap();
+        let o = o.unwrap();
+        assert_eq!((o.order_id.as_str(), o.c_time), ("1", 1695718781129));
+    }
+
+    #[test]
+    fn a_list_with_an_order_or_a_bad_field_is_an_error_naming_it() {
+        let e = serde_json::from_str::<MaybeOrder>(&format!("[{ORDER}]")).unwrap_err();
+        assert!(e.to_string().contains("empty list"), "{e}");
+        let bad = ORDER.replace(r#""orderId":"1""#, r#""orderId":{}"#);
+        let e = serde_json::from_str::<MaybeOrder>(&bad).unwrap_err();
+        assert!(e.to_string().contains("orderId"), "{e}");
+    }
 }
