@@ -15,8 +15,10 @@ use viper_bitget::{Credentials, Error, RestClient};
 
 const CALLS: usize = 3;
 
-/// Calls `f` three times; the last error (if any) wins.
-async fn thrice<T, F, Fut>(mut f: F) -> (Vec<Duration>, Result<T, Error>)
+/// Calls `f` three times; the last error (if any) wins. Each sample is the network time of
+/// the call's last attempt (not the rate limiter's spacing between the calls), or the wall
+/// time when no attempt was made.
+async fn thrice<T, F, Fut>(rest: &RestClient, mut f: F) -> (Vec<Duration>, Result<T, Error>)
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, Error>>,
@@ -25,8 +27,10 @@ where
     let mut last = None;
     for _ in 0..CALLS {
         let t = Instant::now();
+        let before = rest.last_attempt_latency();
         let r = f().await;
-        samples.push(t.elapsed());
+        let net = rest.last_attempt_latency().filter(|d| Some(*d) != before);
+        samples.push(net.unwrap_or_else(|| t.elapsed()));
         let failed = r.is_err();
         last = Some(r);
         if failed {
@@ -86,7 +90,7 @@ async fn rest_rows(rest: &RestClient, cfg: &BotConfig) -> Vec<Row> {
     let sym = cfg.symbols[0].as_str();
     let mut rows = Vec::new();
     let offsets = std::cell::RefCell::new(Vec::new());
-    let (s, r) = thrice(|| async {
+    let (s, r) = thrice(rest, || async {
         let t0 = now_ms();
         let st = rest.server_time().await?;
         offsets
@@ -111,14 +115,14 @@ async fn rest_rows(rest: &RestClient, cfg: &BotConfig) -> Vec<Row> {
             format!("{off:+} ms (server − local; the client compensates, but keep NTP on)"),
         ));
     }
-    let (s, r) = thrice(|| rest.ticker(sym)).await;
+    let (s, r) = thrice(rest, || rest.ticker(sym)).await;
     rows.push(endpoint_row(
         &format!("GET market/ticker {sym}"),
         &s,
         &r,
         |t| (Status::Pass, format!("last {}", t.last_pr)),
     ));
-    let (s, r) = thrice(|| rest.contracts(None)).await;
+    let (s, r) = thrice(rest, || rest.contracts(None)).await;
     rows.push(endpoint_row("GET market/contracts", &s, &r, |cs| {
         let missing: Vec<&str> = cfg
             .symbols
@@ -138,20 +142,20 @@ async fn rest_rows(rest: &RestClient, cfg: &BotConfig) -> Vec<Row> {
             )
         }
     }));
-    let (s, r) = thrice(|| rest.account(sym)).await;
+    let (s, r) = thrice(rest, || rest.account(sym)).await;
     rows.push(endpoint_row("GET account/account", &s, &r, |a| {
         (
             Status::Pass,
             format!("equity {} {}", a.account_equity, a.margin_coin),
         )
     }));
-    let (s, r) = thrice(|| rest.all_positions()).await;
+    let (s, r) = thrice(rest, || rest.all_positions()).await;
     rows.push(endpoint_row("GET position/all-position", &s, &r, |p| {
         (Status::Pass, format!("{} open positions", p.len()))
     }));
     let oid = ClientOid::new(format!("viperchk{}", now_ms()));
     let (s, r) = match oid {
-        Ok(oid) => thrice(|| rest.settle_order(sym, &oid)).await,
+        Ok(oid) => thrice(rest, || rest.settle_order(sym, &oid)).await,
         Err(e) => (Vec::new(), Err(e)),
     };
     rows.push(endpoint_row(
@@ -164,7 +168,7 @@ async fn rest_rows(rest: &RestClient, cfg: &BotConfig) -> Vec<Row> {
         },
     ));
     let all = OrderListQuery::default();
-    let (s, r) = thrice(|| rest.orders_pending(&all)).await;
+    let (s, r) = thrice(rest, || rest.orders_pending(&all)).await;
     rows.push(endpoint_row("GET order/orders-pending", &s, &r, |l| {
         (
             Status::Pass,
@@ -179,7 +183,7 @@ async fn rest_rows(rest: &RestClient, cfg: &BotConfig) -> Vec<Row> {
         id_less_than: None,
         limit: None,
     };
-    let (s, r) = thrice(|| rest.orders_plan_pending(&q)).await;
+    let (s, r) = thrice(rest, || rest.orders_plan_pending(&q)).await;
     rows.push(endpoint_row("GET order/orders-plan-pending", &s, &r, |l| {
         (
             Status::Pass,

@@ -38,6 +38,8 @@ struct Inner {
     limiter: Arc<RateLimiter>,
     /// Per endpoint: the latest request at or over [`SLOW_REQUEST`], and when.
     slow: std::cell::RefCell<std::collections::HashMap<&'static str, (Duration, Instant)>>,
+    /// Network time of the latest attempt (send to answer), whatever the endpoint.
+    last: std::cell::Cell<Option<Duration>>,
 }
 
 /// The seed's criterion: every endpoint answers within 2 s; slower requests are flagged.
@@ -84,6 +86,7 @@ impl RestClient {
                 clock: Arc::new(ServerClock::new(clock)),
                 limiter,
                 slow: Default::default(),
+                last: Default::default(),
             }),
         }
     }
@@ -101,6 +104,13 @@ impl RestClient {
             .collect();
         v.sort();
         v
+    }
+
+    /// Network time of the latest attempt this client made (from sending the request to its
+    /// answer or failure), without the time the rate limiter queued it: what `viper check`
+    /// reports as latency.
+    pub fn last_attempt_latency(&self) -> Option<Duration> {
+        self.inner.last.get()
     }
 
     /// The configuration.
@@ -301,6 +311,7 @@ impl RestClient {
         )
         .await;
         let latency = t.elapsed();
+        self.inner.last.set(Some(latency));
         crate::metrics::request(ep.path, latency);
         // Only the latest request of an endpoint counts: a fast one clears a slow one.
         if latency >= SLOW_REQUEST {
