@@ -282,6 +282,14 @@ impl Journal {
         Ok(())
     }
 
+    /// Durability off (`PRAGMA synchronous = OFF`): only for the tick-to-order bench, which
+    /// reports the fsync cost by comparing both settings. Never built into the bot.
+    #[cfg(feature = "bench-hooks")]
+    pub fn bench_synchronous_off(&self) -> Result<(), JournalError> {
+        self.conn.pragma_update(None, "synchronous", "OFF")?;
+        Ok(())
+    }
+
     /// Moves an order forward to `phase` (and records its exchange id when known). Returns
     /// false, writing nothing, when that is not a move forward (see
     /// [`OrderPhase::can_move_to`]) or the order is not in the journal: a final phase never

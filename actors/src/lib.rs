@@ -16,7 +16,7 @@ pub mod journal;
 pub mod market_feed;
 pub mod metrics;
 pub mod notice;
-mod order_request;
+pub mod order_request;
 pub mod order_router;
 pub mod protection;
 pub mod refusal;

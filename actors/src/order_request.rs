@@ -17,7 +17,8 @@ fn sides(mode: PosMode, i: &OrderIntent) -> (Side, Option<TradeSide>, Option<boo
     }
 }
 
-pub(crate) fn request(
+/// The place-order request of an approved intent, for the account's position mode.
+pub fn request(
     mode: PosMode,
     i: &OrderIntent,
     oid: &ClientOid,

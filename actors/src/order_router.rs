@@ -203,28 +203,8 @@ impl OrderRouter {
     fn write_ahead(&mut self, t: &OrderTicket) -> Result<ClientOid, RouterError> {
         let oid = ClientOid::new(t.client_oid.clone())
             .map_err(|e| RouterError::Invalid(e.to_string()))?;
-        let (i, now) = (&t.intent, self.clock.now_ms());
-        let direction = if i.direction == Direction::Buy {
-            "buy"
-        } else {
-            "sell"
-        };
-        self.journal.insert(&JournalOrder {
-            client_oid: t.client_oid.clone(),
-            symbol: i.symbol.clone(),
-            direction: direction.into(),
-            size: i.size.to_string(),
-            price: i.limit_price.map(|p| p.to_string()),
-            reduce_only: i.reduce_only,
-            take_profit: i.take_profit.map(|p| p.to_string()),
-            stop_loss: i.stop_loss.map(|p| p.to_string()),
-            phase: OrderPhase::Sent,
-            order_id: None,
-            not_found: 0,
-            reason: i.reason.clone(),
-            created_ms: now,
-            updated_ms: now,
-        })?;
+        let i = &t.intent;
+        self.journal.insert(&sent_row(t, self.clock.now_ms()))?;
         crate::failpoint::hit("order.sent");
         if !i.reduce_only {
             self.ledger
@@ -268,6 +248,32 @@ impl OrderRouter {
                 "an order of ours the journal does not hold open exists on the exchange; adopted as exposure"
             );
         }
+    }
+}
+
+/// The journal row of an approved order about to be sent (`sent`, written in one commit).
+pub fn sent_row(t: &OrderTicket, now_ms: i64) -> JournalOrder {
+    let i = &t.intent;
+    let direction = if i.direction == Direction::Buy {
+        "buy"
+    } else {
+        "sell"
+    };
+    JournalOrder {
+        client_oid: t.client_oid.clone(),
+        symbol: i.symbol.clone(),
+        direction: direction.into(),
+        size: i.size.to_string(),
+        price: i.limit_price.map(|p| p.to_string()),
+        reduce_only: i.reduce_only,
+        take_profit: i.take_profit.map(|p| p.to_string()),
+        stop_loss: i.stop_loss.map(|p| p.to_string()),
+        phase: OrderPhase::Sent,
+        order_id: None,
+        not_found: 0,
+        reason: i.reason.clone(),
+        created_ms: now_ms,
+        updated_ms: now_ms,
     }
 }
 
