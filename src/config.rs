@@ -287,3 +287,16 @@ pub enum ConfigError {
     #[error("invalid config:\n  - {}", .0.join("\n  - "))]
     Invalid(Vec<String>),
 }
+
+impl IntervalConfig {
+    /// The account cadence these intervals give (`viper_actors::sync_cadence`).
+    pub fn account_periods(&self) -> viper_actors::sync_cadence::SyncPeriods {
+        let ms = std::time::Duration::from_millis;
+        viper_actors::sync_cadence::SyncPeriods {
+            fast: ms(self.account_poll_ms),
+            held: ms(self.account_held_poll_ms),
+            quiet: ms(self.account_quiet_poll_ms),
+            debounce: ms(self.account_push_debounce_ms),
+        }
+    }
+}

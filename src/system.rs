@@ -23,7 +23,6 @@ use viper_actors::order_router::{OrderRouter, RouterConfig, SettleNow, Subscribe
 use viper_actors::risk_manager::{Gate, RiskLimits, RiskManager, UseRefresher};
 use viper_actors::strategy::{ContractRules, TrendConfig, TrendStrategy};
 use viper_actors::supervisor::{OnFailure, RestartPolicy, Restarted, Watchdog, on_failure};
-use viper_actors::sync_cadence::SyncPeriods;
 use viper_actors::trade_recorder::TradeRecorder;
 use viper_actors::trader::Trader;
 use viper_bitget::RestClient;
@@ -143,7 +142,7 @@ async fn build_core(
         cfg.intervals.max_tick_age_ms.max(3000),
     ))
     .with_rest(rest.clone())
-    .with_account_quiet(account_periods(cfg).quiet)
+    .with_account_quiet(cfg.intervals.account_periods().quiet)
     .start();
     let limits = RiskLimits {
         max_position_margin: cfg.risk.max_position_margin,
@@ -291,7 +290,7 @@ fn start_account_sync(
         connections: connection_sinks(core),
         protection: Some(core.guard.clone().recipient()),
     };
-    let (sync_rest, sync_every) = (rest.clone(), account_periods(cfg));
+    let (sync_rest, sync_every) = (rest.clone(), cfg.intervals.account_periods());
     Watchdog::new(
         "account_sync",
         move || {
@@ -307,18 +306,6 @@ fn start_account_sync(
         restart_sinks(core),
     )
     .start()
-}
-
-/// The account cadence of `cfg` (`viper_actors::sync_cadence`).
-pub fn account_periods(cfg: &BotConfig) -> SyncPeriods {
-    let ms = Duration::from_millis;
-    let i = &cfg.intervals;
-    SyncPeriods {
-        fast: ms(i.account_poll_ms),
-        held: ms(i.account_held_poll_ms),
-        quiet: ms(i.account_quiet_poll_ms),
-        debounce: ms(i.account_push_debounce_ms),
-    }
 }
 
 fn restart_sinks(core: &Core) -> Vec<Recipient<Restarted>> {
