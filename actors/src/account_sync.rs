@@ -11,7 +11,7 @@ use crate::events::{
     ProtectionSeen,
 };
 use crate::order_router::SettleNow;
-use crate::protection::protection_from_push;
+use crate::protection::{PushConfirmations, protection_from_push};
 use crate::sync_cadence::{Cadence, SyncPeriods, Watch};
 use actix::prelude::*;
 use rust_decimal::Decimal;
@@ -60,6 +60,8 @@ pub struct AccountSync {
     cadence: Cadence,
     /// The last read failed, or what it showed needs a close watch.
     close_watch: bool,
+    /// Stops confirmed by fill pushes (they count as protection for older snapshots).
+    confirmed: PushConfirmations,
     held: bool,
     ws: Option<PrivateWs>,
     ws_handle: Option<WsHandle>,
@@ -89,6 +91,7 @@ impl AccountSync {
             busy: false,
             cadence: Cadence::default(),
             close_watch: true,
+            confirmed: PushConfirmations::default(),
             held: false,
             ws,
             ws_handle: None,
@@ -139,10 +142,14 @@ impl StreamHandler<WsEvent> for AccountSync {
     fn handle(&mut self, ev: WsEvent, ctx: &mut Self::Context) {
         match ev {
             WsEvent::Push(p) => {
-                if let (PushData::Orders(orders), Some(g)) = (&p.data, &self.sinks.protection) {
+                if let PushData::Orders(orders) = &p.data {
                     let now = Instant::now();
                     for seen in orders.iter().filter_map(|o| protection_from_push(o, now)) {
-                        let _ = g.try_send(seen);
+                        // A confirmed stop needs no fast polling to be seen in a snapshot.
+                        self.confirmed.record(&seen);
+                        if let Some(g) = &self.sinks.protection {
+                            let _ = g.try_send(seen);
+                        }
                     }
                 }
                 if matches!(p.data, PushData::Orders(_) | PushData::Fills(_))
@@ -338,7 +345,11 @@ impl AccountSync {
     }
 
     fn publish(&mut self, snap: AccountSnapshot) {
-        self.close_watch = snap.positions.iter().any(|p| !snap.protected(p));
+        self.confirmed.superseded_by(snap.at);
+        self.close_watch = snap
+            .positions
+            .iter()
+            .any(|p| !self.confirmed.protected(&snap, p));
         self.held = snap.holds_anything();
         metrics::gauge!("viper_equity_usdt").set(decimal_f64(snap.equity));
         metrics::gauge!("viper_positions_open").set(snap.positions.len() as f64);

@@ -7,6 +7,7 @@
 //! read to learn what the push already said; a snapshot read after it is authoritative.
 
 use crate::events::{AccountSnapshot, PositionView, ProtectionSeen};
+use crate::protection::PushConfirmations;
 use crate::supervisor::Watchdog;
 use actix::prelude::*;
 use rust_decimal::Decimal;
@@ -62,8 +63,8 @@ pub struct StopLossGuard {
     rest: RestClient,
     cfg: GuardConfig,
     unprotected_since: HashMap<(String, bool), Instant>,
-    /// Stops confirmed by fill pushes, with when the push arrived.
-    confirmed: HashMap<(String, bool), Instant>,
+    /// Stops confirmed by fill pushes.
+    confirmed: PushConfirmations,
     busy: bool,
     stats: GuardStats,
 }
@@ -75,7 +76,7 @@ impl StopLossGuard {
             rest,
             cfg,
             unprotected_since: HashMap::new(),
-            confirmed: HashMap::new(),
+            confirmed: PushConfirmations::default(),
             busy: false,
             stats: GuardStats::default(),
         }
@@ -120,7 +121,7 @@ impl StopLossGuard {
 impl Handler<ProtectionSeen> for StopLossGuard {
     type Result = ();
     fn handle(&mut self, m: ProtectionSeen, _: &mut Self::Context) {
-        let key = (m.symbol, m.long);
+        let key = (m.symbol.clone(), m.long);
         if let Some(since) = self.unprotected_since.remove(&key) {
             metrics::histogram!("viper_unprotected_position_seconds")
                 .record(since.elapsed().as_secs_f64());
@@ -128,7 +129,7 @@ impl Handler<ProtectionSeen> for StopLossGuard {
         tracing::debug!(actor = "stop_loss_guard", symbol = %key.0, long = key.1, stop_loss = %m.stop_loss, "fill push confirms the attached stop-loss");
         metrics::counter!("viper_protection_confirmed_by_push_total").increment(1);
         self.stats.confirmed_by_push += 1;
-        self.confirmed.insert(key, m.seen);
+        self.confirmed.record(&m);
         self.publish_unprotected();
     }
 }
@@ -164,10 +165,10 @@ impl Handler<AccountSnapshot> for StopLossGuard {
             .collect();
         self.unprotected_since.retain(|k, _| live.contains(k));
         // A snapshot read after a push is authoritative; older confirmations lapse.
-        self.confirmed.retain(|_, seen| *seen > snap.at);
+        self.confirmed.superseded_by(snap.at);
         for p in &snap.positions {
             let key = (p.symbol.clone(), p.long);
-            if snap.protected(p) || self.confirmed.contains_key(&key) {
+            if self.confirmed.protected(&snap, p) {
                 if let Some(since) = self.unprotected_since.remove(&key) {
                     metrics::histogram!("viper_unprotected_position_seconds")
                         .record(since.elapsed().as_secs_f64());

@@ -4,8 +4,9 @@
 //! that push instead of waiting for a REST read of the plan orders. A snapshot whose read
 //! started after the push is still authoritative (a stop removed or rejected later is caught).
 
-use crate::events::ProtectionSeen;
+use crate::events::{AccountSnapshot, PositionView, ProtectionSeen};
 use rust_decimal::Decimal;
+use std::collections::HashMap;
 use tokio::time::Instant;
 use viper_bitget::models::{OrderState, PosSide, Side, TradeSide};
 use viper_bitget::ws::private::OrderPush;
@@ -34,6 +35,32 @@ pub fn protection_from_push(p: &OrderPush, seen: Instant) -> Option<ProtectionSe
         stop_loss,
         seen,
     })
+}
+
+/// Stops confirmed by fill pushes, by (symbol, long), with when each push arrived: the one
+/// rule the stop-loss guard and the account sync's cadence use for "protected".
+#[derive(Debug, Clone, Default)]
+pub struct PushConfirmations(HashMap<(String, bool), Instant>);
+
+impl PushConfirmations {
+    /// Remembers a confirmation.
+    pub fn record(&mut self, seen: &ProtectionSeen) {
+        self.0.insert((seen.symbol.clone(), seen.long), seen.seen);
+    }
+
+    /// Forgets the confirmations a snapshot whose read started at `snap_at` supersedes.
+    pub fn superseded_by(&mut self, snap_at: Instant) {
+        self.0.retain(|_, seen| *seen > snap_at);
+    }
+
+    /// Protected by the snapshot itself, or by a push newer than the snapshot's read.
+    pub fn protected(&self, snap: &AccountSnapshot, p: &PositionView) -> bool {
+        snap.protected(p)
+            || self
+                .0
+                .get(&(p.symbol.clone(), p.long))
+                .is_some_and(|seen| *seen > snap.at)
+    }
 }
 
 #[cfg(test)]
@@ -67,6 +94,49 @@ mod tests {
         assert!(!protection_from_push(&push(short), at).unwrap().long);
         let partial = json!({"status": "partially_filled", "accBaseVolume": "0.0005"});
         assert!(protection_from_push(&push(partial), at).is_some());
+    }
+
+    #[test]
+    fn a_push_protects_only_against_snapshots_read_before_it() {
+        use crate::events::{AccountSnapshot, PositionView};
+        let read = Instant::now();
+        let pos = PositionView {
+            symbol: "BTCUSDT".into(),
+            long: true,
+            size: Decimal::ONE,
+            entry: Decimal::ONE,
+            margin: Decimal::ONE,
+            leverage: Decimal::TEN,
+            stop_loss: None,
+            take_profit: None,
+        };
+        let snap = |at| AccountSnapshot {
+            equity: Decimal::ONE,
+            available: Decimal::ONE,
+            positions: vec![pos.clone()],
+            open_orders: Vec::new(),
+            tpsl_plans: Vec::new(),
+            at,
+        };
+        let mut c = PushConfirmations::default();
+        assert!(!c.protected(&snap(read), &pos), "no stop, no push");
+        let seen =
+            protection_from_push(&push(json!({})), read + std::time::Duration::from_millis(5));
+        c.record(&seen.unwrap());
+        assert!(
+            c.protected(&snap(read), &pos),
+            "the push is newer than the read"
+        );
+        let later = read + std::time::Duration::from_millis(10);
+        assert!(
+            !c.protected(&snap(later), &pos),
+            "a later read is authoritative"
+        );
+        c.superseded_by(later);
+        assert!(
+            !c.protected(&snap(read), &pos),
+            "and the confirmation is forgotten"
+        );
     }
 
     #[test]
