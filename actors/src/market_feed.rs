@@ -52,7 +52,7 @@ impl MarketFeed {
             busy: false,
             ws,
             ws_handle: None,
-            ws_stale_after: Duration::from_secs(2),
+            ws_stale_after: Duration::from_millis(1500),
             last_ws_tick: None,
         }
     }
