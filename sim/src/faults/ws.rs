@@ -9,9 +9,10 @@ use std::time::Duration;
 
 /// Called before a connection sends `msgs`: waits out a `ws_delay` episode (and the control
 /// plane's fixed delay), hands the pushes a `ws_reorder` episode holds back to a task that
-/// sends them later, records the delivery for feed uptime, and returns what to send now.
+/// sends them later (each recorded as a delivery when sent), records the delivery for feed
+/// uptime, and returns what to send now.
 pub async fn before_push(
-    shared: &Shared,
+    shared: &std::sync::Arc<Shared>,
     session: &Session,
     private: bool,
     msgs: Vec<Value>,
@@ -41,11 +42,14 @@ pub async fn before_push(
     for (m, hold) in msgs.into_iter().zip(held) {
         if hold {
             let mut s = session.clone();
+            let shared = shared.clone();
             actix_rt::spawn(async move {
                 actix_rt::time::sleep(Duration::from_millis(hold_ms)).await;
                 // The connection may have closed meanwhile; the push is then lost, as it
-                // would be on a real exchange.
-                let _ = s.text(m.to_string()).await;
+                // would be on a real exchange. Sent, it is a delivery like any other.
+                if s.text(m.to_string()).await.is_ok() {
+                    lock(&shared.feeds).delivered(private, shared.now());
+                }
             });
         } else {
             now_msgs.push(m);
