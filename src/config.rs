@@ -191,6 +191,9 @@ pub struct IntervalConfig {
     pub account_quiet_poll_ms: u64,
     /// A private push is reconciled this long after it arrived (its burst coalesces), ms.
     pub account_push_debounce_ms: u64,
+    /// Ping period of the private WebSocket, ms. An open but mute private socket is noticed
+    /// within twice this, and the account falls back to `account_poll_ms` at once.
+    pub private_ping_ms: u64,
     /// Market data older than this is not traded on, ms.
     pub max_tick_age_ms: u64,
     /// History sample period for `viper report` (equity, prices, REST use, latency), s.
@@ -267,6 +270,7 @@ impl Default for IntervalConfig {
             account_held_poll_ms: 10_000,
             account_quiet_poll_ms: 30_000,
             account_push_debounce_ms: 200,
+            private_ping_ms: 300,
             max_tick_age_ms: 3000,
             history_sample_secs: 60,
             trades_poll_secs: 30,

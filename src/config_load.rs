@@ -146,6 +146,11 @@ impl BotConfig {
                 "intervals.account_quiet_poll_ms: at most half of risk.unreachable_after_secs ({unreachable_ms} ms)"
             ));
         }
+        if !(100..=25_000).contains(&i.private_ping_ms) {
+            // Bitget drops a connection after 2 min without a ping, and counts pings against
+            // its 10 messages/s per connection.
+            e.push("intervals.private_ping_ms: between 100 and 25000".into());
+        }
         if i.account_push_debounce_ms > 5_000 {
             e.push("intervals.account_push_debounce_ms: at most 5000".into());
         }

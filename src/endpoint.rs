@@ -53,7 +53,9 @@ impl Endpoint {
     /// The WebSocket client config for this endpoint.
     pub fn ws_config(&self, cfg: &BotConfig) -> WsConfig {
         let (public, private) = ws_urls(cfg, &self.rest_url);
-        WsConfig::custom(&public, &private)
+        let mut wc = WsConfig::custom(&public, &private);
+        wc.private_ping_interval = Duration::from_millis(cfg.intervals.private_ping_ms);
+        wc
     }
 }
 

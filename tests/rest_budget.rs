@@ -1,6 +1,6 @@
 //! The REST budget, judged by the simulator's request log: with both WebSockets healthy an
 //! idle bot stays at or under 0.4 requests/s; when the private socket goes down (and stays
-//! down) fast account polling resumes within a second.
+//! down), or stays open but mute, fast account polling resumes within a second.
 #![allow(missing_docs, clippy::unwrap_used)]
 mod common;
 use common::*;
@@ -142,39 +142,86 @@ async fn fast_account_polling_resumes_within_a_second_of_the_private_socket_goin
             .as_i64()
     })
     .await;
-    eventually(60, "five account reads after the cut", || async {
-        let n = request_log(&sim)
+    assert_fast_polling_after(&sim, quiet_from, cut, "cut").await;
+}
+
+/// The first account read within 1 s of `at` (the simulator's clock), then reads one poll
+/// period apart; at most one read in the quiet 5 s from `quiet_from`.
+async fn assert_fast_polling_after(
+    sim: &viper_sim::SimHandle,
+    quiet_from: i64,
+    at: i64,
+    what: &str,
+) {
+    eventually(60, "five account reads after the fault", || async {
+        let n = request_log(sim)
             .await
             .iter()
-            .filter(|(t, p)| *t >= cut && p == ACCOUNTS)
+            .filter(|(t, p)| *t >= at && p == ACCOUNTS)
             .count();
         (n >= 5).then_some(())
     })
     .await;
-    let reads: Vec<i64> = request_log(&sim)
-        .await
-        .into_iter()
-        .filter(|(t, p)| *t >= cut && p == ACCOUNTS)
-        .map(|(t, _)| t)
+    let log = request_log(sim).await;
+    let reads: Vec<i64> = log
+        .iter()
+        .filter(|(t, p)| *t >= at && p == ACCOUNTS)
+        .map(|(t, _)| *t)
         .collect();
-    let before: usize = request_log(&sim)
-        .await
+    let before = log
         .iter()
         .filter(|(t, p)| *t >= quiet_from && *t < quiet_from + 5_000 && p == ACCOUNTS)
         .count();
-    println!("account reads in the quiet 5 s: {before}; after the cut at {cut}: {reads:?}");
+    println!("account reads in the quiet 5 s: {before}; after the {what} at {at}: {reads:?}");
     assert!(before <= 1, "{before} account reads in 5 quiet seconds");
-    let first = reads[0] - cut;
+    let first = reads[0] - at;
     assert!(
         first <= 1_000,
-        "first account read {first} ms after the cut"
+        "first account read {first} ms after the {what}"
     );
     // Fast polling, not one read: the account poll period (1 s) between reads, with margin.
     for w in reads.windows(2).take(4) {
         assert!(
             w[1] - w[0] <= 2_500,
-            "account reads {} ms apart while the private socket is down: {reads:?}",
+            "account reads {} ms apart after the {what}: {reads:?}",
             w[1] - w[0]
         );
     }
+}
+
+#[actix_rt::test]
+async fn fast_account_polling_resumes_within_a_second_of_the_private_socket_going_mute() {
+    let sim = live_sim().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bot = start_bot(&sim, &idle_config(dir.path())).await;
+    wait_idle(&sim, &bot).await;
+    let quiet_from = server_now(&sim).await + 3_000;
+    eventually(60, "a quiet stretch", || async {
+        (server_now(&sim).await > quiet_from + 5_000).then_some(())
+    })
+    .await;
+    // The private socket stays open but answers nothing, pings included, for 30 s: no close
+    // frame, no error, only silence.
+    control(
+        &sim,
+        "POST",
+        "/faults",
+        json!({"faults": [
+            {"kind": "ws_freeze", "scope": "private", "every_s": 600, "for_s": 30},
+        ]}),
+    )
+    .await;
+    let mute = eventually(30, "the freeze episode", || async {
+        let a = control(&sim, "GET", "/audit", json!({})).await;
+        a["fault_episodes"]
+            .as_array()?
+            .iter()
+            .find(|e| e["kind"] == "ws_freeze")?["from"]
+            .as_i64()
+    })
+    .await;
+    assert_fast_polling_after(&sim, quiet_from, mute, "freeze").await;
+    // Only the private socket was touched: the public one never reconnected.
+    let opened = control(&sim, "GET", "/audit", json!({})).await["ws_opened"].clone();
+    assert_eq!(opened["public"], Value::from(1), "{opened}");
 }

@@ -67,7 +67,8 @@ pub struct AccountSync {
     ws_handle: Option<WsHandle>,
     /// Lost and not reconnected yet (the handle's state may lag the event).
     ws_lost: bool,
-    /// No frame for this long means the socket is silent (a ping's pong is overdue).
+    /// No frame for this long means the socket is silent (a ping's pong is overdue): twice
+    /// the private ping interval.
     ws_silent_after: Duration,
 }
 
@@ -82,7 +83,11 @@ impl AccountSync {
     ) -> Self {
         let ws_silent_after = ws
             .as_ref()
-            .map(|w| w.config.ping_interval + w.config.pong_timeout)
+            .map(|w| {
+                // A healthy private socket answers a ping every `private_ping_interval`.
+                (w.config.private_ping_interval * 2)
+                    .min(w.config.private_ping_interval + w.config.pong_timeout)
+            })
             .unwrap_or_default();
         Self {
             rest,

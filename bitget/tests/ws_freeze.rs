@@ -53,6 +53,7 @@ async fn silence_beyond_the_idle_limit_is_a_dead_connection() {
     let mut cfg = ws_config(&sim);
     // Pings rarely, so only the idle limit can notice the frozen socket.
     cfg.ping_interval = Duration::from_secs(30);
+    cfg.private_ping_interval = Duration::from_secs(30);
     cfg.pong_timeout = Duration::from_secs(30);
     cfg.idle_timeout = Duration::from_millis(500);
     let (h, mut rx) = WsClient::start(cfg, vec![SubArg::ticker("ETHUSDT")], None).unwrap();

@@ -32,6 +32,10 @@ pub struct WsConfig {
     pub private_url: String,
     /// Interval between text `ping`s (spec: ~30 s; server drops after 2 min without one).
     pub ping_interval: Duration,
+    /// Interval between `ping`s on private connections. Their pushes are rare, so a short
+    /// interval is what lets a caller tell a quiet socket from a silent (open but mute) one:
+    /// a healthy private socket answers within about this long.
+    pub private_ping_interval: Duration,
     /// A `pong` not received this long after a `ping` means the connection is dead.
     pub pong_timeout: Duration,
     /// Silence (no frame at all) longer than this means the connection is dead.
@@ -64,6 +68,15 @@ pub struct WsConfig {
 }
 
 impl WsConfig {
+    /// The ping interval of a connection (`private` or public).
+    pub fn ping_interval_for(&self, private: bool) -> Duration {
+        if private {
+            self.private_ping_interval
+        } else {
+            self.ping_interval
+        }
+    }
+
     /// Production URLs.
     pub fn live() -> Self {
         Self::custom(LIVE_PUBLIC, LIVE_PRIVATE)
@@ -80,6 +93,7 @@ impl WsConfig {
             public_url: public_url.to_owned(),
             private_url: private_url.to_owned(),
             ping_interval: Duration::from_secs(25),
+            private_ping_interval: Duration::from_secs(25),
             pong_timeout: Duration::from_secs(5),
             idle_timeout: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(10),

@@ -95,7 +95,7 @@ impl<'a> Session<'a> {
     ) -> End {
         let cfg = &self.ctx.cfg;
         let step = (cfg
-            .ping_interval
+            .ping_interval_for(self.ctx.private)
             .min(cfg.pong_timeout)
             .min(cfg.idle_timeout)
             / 4)
@@ -200,7 +200,7 @@ impl<'a> Session<'a> {
         let queued = self.outbox.iter().any(|o| matches!(o, Out::Ping));
         if !queued
             && self.awaiting_pong.is_none()
-            && now.duration_since(self.last_ping) >= cfg.ping_interval
+            && now.duration_since(self.last_ping) >= cfg.ping_interval_for(self.ctx.private)
         {
             self.outbox.push_front(Out::Ping);
         }

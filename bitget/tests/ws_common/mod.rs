@@ -35,6 +35,7 @@ pub fn creds() -> Credentials {
 pub fn ws_config(sim: &SimHandle) -> WsConfig {
     let mut c = WsConfig::custom(&sim.ws_public_url, &sim.ws_private_url);
     c.ping_interval = Duration::from_millis(200);
+    c.private_ping_interval = Duration::from_millis(200);
     c.pong_timeout = Duration::from_millis(300);
     c.idle_timeout = Duration::from_secs(3);
     c.connect_timeout = Duration::from_secs(2);
