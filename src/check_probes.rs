@@ -6,6 +6,7 @@
 use crate::check::{Report, Row, Status, key_policy};
 use crate::config::BotConfig;
 use crate::endpoint::Endpoint;
+use crate::trades::now_ms;
 use rust_decimal::Decimal;
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -175,14 +176,7 @@ async fn rest_rows(rest: &RestClient, cfg: &BotConfig) -> Vec<Row> {
             format!("{} resting orders", l.entrusted_list.len()),
         )
     }));
-    let q = PlanListQuery {
-        plan_type: PlanType::ProfitLoss,
-        symbol: None,
-        order: None,
-        plan_status: None,
-        id_less_than: None,
-        limit: None,
-    };
+    let q = PlanListQuery::all(PlanType::ProfitLoss);
     let (s, r) = thrice(rest, || rest.orders_plan_pending(&q)).await;
     rows.push(endpoint_row("GET order/orders-plan-pending", &s, &r, |l| {
         (
@@ -191,12 +185,6 @@ async fn rest_rows(rest: &RestClient, cfg: &BotConfig) -> Vec<Row> {
         )
     }));
     rows
-}
-
-pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 async fn account_rows(rest: &RestClient, cfg: &BotConfig) -> Vec<Row> {

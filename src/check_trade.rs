@@ -2,8 +2,9 @@
 //! exchange's price band), placed, cancelled by clientOid, and read back as cancelled.
 
 use crate::check::{Row, Status};
-use crate::check_probes::{hint, now_ms};
+use crate::check_probes::hint;
 use crate::config::BotConfig;
+use crate::trades::now_ms;
 use rust_decimal::Decimal;
 use std::time::{Duration, Instant};
 use viper_bitget::RestClient;

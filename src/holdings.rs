@@ -146,14 +146,7 @@ pub fn order_rows(orders: &[Order], now_ms: i64) -> Vec<OrderRow> {
 pub async fn read_positions(rest: &RestClient, now_ms: i64) -> anyhow::Result<Vec<PositionRow>> {
     let positions = rest.all_positions().await?;
     let plans = rest
-        .orders_plan_pending(&PlanListQuery {
-            plan_type: PlanType::ProfitLoss,
-            symbol: None,
-            order: None,
-            plan_status: None,
-            id_less_than: None,
-            limit: None,
-        })
+        .orders_plan_pending(&PlanListQuery::all(PlanType::ProfitLoss))
         .await?;
     Ok(position_rows(&positions, &plans.entrusted_list, now_ms))
 }

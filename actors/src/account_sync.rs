@@ -218,14 +218,7 @@ pub async fn read_account(rest: &RestClient) -> Result<AccountSnapshot, Error> {
     let orders = rest.orders_pending(&OrderListQuery::default()).await?;
     let positions = rest.all_positions().await?;
     let plans = rest
-        .orders_plan_pending(&PlanListQuery {
-            plan_type: PlanType::ProfitLoss,
-            symbol: None,
-            order: None,
-            plan_status: None,
-            id_less_than: None,
-            limit: None,
-        })
+        .orders_plan_pending(&PlanListQuery::all(PlanType::ProfitLoss))
         .await?;
     let positions: Vec<PositionView> = positions
         .into_iter()

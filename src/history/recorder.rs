@@ -4,6 +4,7 @@
 //! at start and one when it stops; a failed write is logged and never affects trading.
 
 use super::{HistoryStore, Sample};
+use crate::trades::now_ms;
 use actix::prelude::*;
 use metrics_exporter_prometheus::PrometheusHandle;
 use rust_decimal::Decimal;
@@ -58,13 +59,6 @@ impl HistoryRecorder {
             tracing::warn!(actor = "history", error = %e, "history sample not written");
         }
     }
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }
 
 /// REST requests per endpoint and the place-order latency buckets, from the exposition text.

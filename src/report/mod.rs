@@ -7,6 +7,7 @@ pub mod html;
 pub mod plots;
 
 use crate::config::BotConfig;
+use crate::trades::now_ms;
 use anyhow::Context;
 use data::{ReportData, ReportTrade};
 use std::path::{Path, PathBuf};
@@ -22,13 +23,6 @@ pub struct Written {
     pub plots: usize,
     /// Trades in it.
     pub trades: usize,
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }
 
 /// Writes the report of the last `since` to `out`.

@@ -13,7 +13,7 @@ use rand::rngs::StdRng;
 use std::cell::Cell;
 use std::path::PathBuf;
 use std::rc::Rc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 use viper_sim::faults::FaultPlan;
 
 /// Delay before a restart, as a service manager's `RestartSec`.
@@ -24,12 +24,7 @@ const START_LIMIT: Duration = Duration::from_secs(90);
 pub const PLACE: &str = "/api/v2/mix/order/place-order";
 
 /// Milliseconds on the simulator's clock (the wall clock: the soak's simulator has no skew).
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
+pub use crate::trades::now_ms;
 
 /// The soak's state.
 pub struct Soak {

@@ -211,6 +211,18 @@ pub struct PlanListQuery {
 }
 
 impl PlanListQuery {
+    /// Every plan of one type, no other filter (one page, the exchange's default size).
+    pub fn all(plan_type: PlanType) -> Self {
+        Self {
+            plan_type,
+            symbol: None,
+            order: None,
+            plan_status: None,
+            id_less_than: None,
+            limit: None,
+        }
+    }
+
     /// Adds the filters to `q`.
     pub fn apply(&self, q: Query) -> Query {
         let mut q = q
