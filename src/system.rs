@@ -175,7 +175,7 @@ async fn build_core(
         ready.rules,
         Duration::from_millis(cfg.intervals.max_tick_age_ms),
     ));
-    let notify = crate::notify::start(cfg, rest);
+    let notify = crate::notify::start(cfg);
     let mut listeners = vec![risk.clone().recipient(), health.clone().recipient()];
     listeners.extend(notify.relay.iter().map(|n| n.clone().recipient()));
     let capital = CapitalWatch::new(
@@ -188,7 +188,8 @@ async fn build_core(
     )
     .start();
     let guard = start_guard(cfg, rest, ready.ticks, &health, &capital);
-    let trades = crate::system_trades::start_recorder(cfg, rest, &health, &capital);
+    let notices = notify.relay.as_ref().map(|r| r.clone().recipient());
+    let trades = crate::system_trades::start_recorder(cfg, rest, &health, &capital, notices);
     router
         .send(SubscribeOrders(trades.clone().recipient()))
         .await?;
@@ -266,7 +267,6 @@ fn snapshot_sinks(core: &Core) -> Vec<Recipient<AccountSnapshot>> {
         core.trades.clone().recipient(),
     ];
     sinks.extend(core.history.clone().map(Addr::recipient));
-    sinks.extend(core.notify.relay.iter().map(|n| n.clone().recipient()));
     sinks
 }
 

@@ -130,6 +130,8 @@ fn webhooks_report_entries_exits_and_the_emergency_stop_in_every_format() {
         exit["price"].is_string() && exit["pnl"].is_string(),
         "{exit}"
     );
+    // The jump is in the position's favour: its take-profit closed it, and the exit says so.
+    assert_eq!(exit["reason"], "take_profit", "{exit}");
     // The private WebSocket dropped: lost, then regained.
     let drop = json!({ "action": "drop", "scope": "private" });
     http("POST", &format!("{control}/ws"), &[], &drop.to_string());
@@ -165,30 +167,31 @@ fn webhooks_report_entries_exits_and_the_emergency_stop_in_every_format() {
     eventually(60, "the flatten's exit", || {
         (events(&rx, "exit").len() >= open).then_some(())
     });
+    let flattened: Vec<Value> = events(&rx, "exit")
+        .into_iter()
+        .filter(|e| e["reason"] == "emergency_flatten")
+        .collect();
+    assert!(
+        !flattened.is_empty(),
+        "no exit names the emergency flatten: {:?}",
+        events(&rx, "exit")
+    );
     // Once the exchange is flat, every position life the audit shows is matched by the
-    // webhooks: in order, same symbol, side and size, each entry with its exit. (A position
-    // opened and closed between two account reads, under 2 s, may go unreported.)
+    // webhooks: in order, same symbol, side and size, each entry with its exit, however
+    // short the life (they come from the fills, not from account reads).
     let (lives, a) = eventually(60, "flat, and an exit for each closed position", || {
         let a = audit(&control);
         let lives: Vec<Value> = a["positions"].as_array().unwrap().clone();
         let all_closed = lives.iter().all(|l| !l["closed"].is_null());
-        let reported =
-            |l: &&Value| l["closed"].as_i64().unwrap() - l["opened"].as_i64().unwrap() >= 2000;
-        let must = lives.iter().filter(reported).count();
-        (all_closed && events(&rx, "exit").len() >= must).then_some((lives, a))
+        (all_closed && events(&rx, "exit").len() >= lives.len()).then_some((lives, a))
     });
-    let life_keys: Vec<(String, i64)> = lives
+    let mut life_keys: Vec<String> = lives
         .iter()
-        .map(|l| {
-            let k = key(&l["symbol"], &l["hold_side"], life_size(&a, l));
-            (
-                k,
-                l["closed"].as_i64().unwrap() - l["opened"].as_i64().unwrap(),
-            )
-        })
+        .map(|l| key(&l["symbol"], &l["hold_side"], life_size(&a, l)))
         .collect();
+    life_keys.sort();
     let as_keys = |kind| -> Vec<String> {
-        events(&rx, kind)
+        let mut v: Vec<String> = events(&rx, kind)
             .iter()
             .map(|e| {
                 key(
@@ -197,20 +200,16 @@ fn webhooks_report_entries_exits_and_the_emergency_stop_in_every_format() {
                     e["size"].as_str().unwrap().parse().unwrap(),
                 )
             })
-            .collect()
+            .collect();
+        v.sort();
+        v
     };
-    for (kind, notified) in [("entry", as_keys("entry")), ("exit", as_keys("exit"))] {
-        let mut it = life_keys.iter();
-        for n in &notified {
-            assert!(
-                it.by_ref().any(|(k, _)| k == n),
-                "{kind} {n} matches no position life in order: {life_keys:?} vs {notified:?}"
-            );
-        }
-        let lasting = life_keys.iter().filter(|(_, ms)| *ms >= 2000).count();
-        assert!(
-            notified.len() >= lasting,
-            "{kind}: lives of 2 s or more unreported: {life_keys:?} vs {notified:?}"
+    // Exactly one entry and one exit per life: none missed, none told twice.
+    for kind in ["entry", "exit"] {
+        assert_eq!(
+            as_keys(kind),
+            life_keys,
+            "{kind} notices against position lives"
         );
     }
     // A clean stop delivers its last notice before the process exits.

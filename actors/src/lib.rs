@@ -27,6 +27,7 @@ pub mod supervisor;
 pub mod sync_cadence;
 pub mod trade_book;
 mod trade_exit;
+mod trade_lines;
 pub mod trade_log;
 pub mod trade_recorder;
 mod trade_store;

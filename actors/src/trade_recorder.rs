@@ -3,14 +3,17 @@
 //! restart, once (fills are keyed by trade id). It reads at a slow period and soon after a
 //! sign that something filled (a position appeared, changed or vanished in a snapshot, an
 //! order of ours filled), one pass at a time. It logs an entry line for every opening fill
-//! and an exit line for every way a position ends.
+//! and an exit line for every way a position ends (`trade_lines.rs`), and hands both to the
+//! notification relay when one is given.
 
 use crate::events::AccountSnapshot;
 use crate::journal::OrderPhase;
+use crate::notice::Notice;
 use crate::order_router::OrderEvent;
 use crate::supervisor::Watchdog;
 use crate::trade_book::{self, ClosedLot, FillRow, is_liquidation};
-use crate::trade_log::{ExitReason, Trade, TradeLog};
+use crate::trade_lines;
+use crate::trade_log::{ExitReason, TradeLog};
 use actix::prelude::*;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap};
@@ -61,6 +64,7 @@ pub struct TradeRecorder {
     again: bool,
     soon_pending: bool,
     positions: Option<BTreeMap<(String, bool), Decimal>>,
+    notices: Option<Recipient<Notice>>,
 }
 
 impl TradeRecorder {
@@ -82,6 +86,22 @@ impl TradeRecorder {
             again: false,
             soon_pending: false,
             positions: None,
+            notices: None,
+        }
+    }
+
+    /// Also hands every entry and exit to `to` as a [`Notice`] (the notification relay):
+    /// recorded from the fills, so a position opened and closed between two account reads
+    /// is told too, and an exit carries its reason.
+    pub fn with_notices(mut self, to: Recipient<Notice>) -> Self {
+        self.notices = Some(to);
+        self
+    }
+
+    fn notify(&self, n: Notice) {
+        if let Some(to) = &self.notices {
+            // Best effort: notifications never hold up the record.
+            let _ = to.try_send(n);
         }
     }
 
@@ -183,13 +203,17 @@ impl TradeRecorder {
         };
         match log.record(rows, &pick) {
             Ok(done) => {
+                let mut notices = Vec::new();
                 for (f, applied, trade) in done {
                     if let Some((long, size)) = applied.opened {
-                        entry_line(log, &f, long, size);
+                        notices.push(Notice::Entry(trade_lines::entry(log, &f, long, size)));
                     }
                     if let Some(t) = trade {
-                        exit_line(&t);
+                        notices.push(Notice::Exit(trade_lines::exit(&t)));
                     }
+                }
+                for n in notices {
+                    self.notify(n);
                 }
             }
             Err(e) => tracing::error!(actor = "trade_recorder", error = %e, "cannot record fills"),
@@ -227,36 +251,6 @@ fn reason(log: &TradeLog, c: &ClosedLot, sources: &HashMap<String, String>) -> E
         .ok()
         .flatten()
         .unwrap_or(ExitReason::Unknown)
-}
-
-/// One entry line per opening fill: symbol, side, size, price, TP, SL, reason.
-fn entry_line(log: &TradeLog, f: &FillRow, long: bool, size: Decimal) {
-    let plan = log.entry_plan(&f.order_id).ok().flatten();
-    let (tp, sl, why) = plan.map_or((None, None, "not placed by this bot".into()), |p| {
-        (p.take_profit, p.stop_loss, p.reason)
-    });
-    metrics::counter!("viper_trade_entries_total").increment(1);
-    tracing::info!(
-        actor = "trade_recorder", symbol = %f.symbol, side = if long { "long" } else { "short" },
-        %size, price = %f.price, take_profit = tp.as_deref().unwrap_or("none"),
-        stop_loss = sl.as_deref().unwrap_or("none"), reason = %why, order_id = %f.order_id,
-        "entry filled"
-    );
-}
-
-/// One exit line per ended position, whatever ended it.
-fn exit_line(t: &Trade) {
-    metrics::counter!("viper_trade_exits_total", "reason" => t.exit_reason.as_str()).increment(1);
-    let opt = |p: Option<Decimal>| p.map_or("unknown".to_string(), |p| p.to_string());
-    let held = t.holding_ms.map_or("unknown".to_string(), |ms| {
-        format!("{:.1}s", ms as f64 / 1000.0)
-    });
-    tracing::info!(
-        actor = "trade_recorder", symbol = %t.symbol, side = %t.side, size = %t.size.normalize(),
-        entry = %opt(t.entry_price), exit = %opt(t.exit_price), pnl = %t.realised_pnl.normalize(),
-        fees = %t.fees.normalize(), net = %t.net_pnl.normalize(), holding = %held, reason = %t.exit_reason,
-        "position closed"
-    );
 }
 
 fn row(f: Fill) -> FillRow {

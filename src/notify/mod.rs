@@ -24,9 +24,9 @@ pub struct Notify {
 
 /// The relay and its webhooks' delivery actors, when any webhook is configured (call inside
 /// an actix System).
-pub fn start(cfg: &crate::config::BotConfig, rest: &viper_bitget::RestClient) -> Notify {
+pub fn start(cfg: &crate::config::BotConfig) -> Notify {
     use actix::Actor;
     let out = NotifyHandle::start(&cfg.notify, &cfg.mode);
-    let relay = (!out.is_empty()).then(|| NotifyRelay::new(rest.clone(), out.clone()).start());
+    let relay = (!out.is_empty()).then(|| NotifyRelay::new(out.clone()).start());
     Notify { relay, out }
 }
