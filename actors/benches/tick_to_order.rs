@@ -4,7 +4,8 @@
 //! place-order request built, serialised and signed (the bytes and headers the client sends).
 //! Prints p50/p99/p99.9 per scenario: the journal's fsync cost shows as synchronous FULL
 //! against OFF, and the one-commit write against the two commits it replaced (insert as
-//! `intent`, then `sent`). Figures in docs/benchmarks.md.
+//! `intent`, then `sent`). The scenarios run interleaved, block by block, so a shared disk's
+//! mood swings reach all of them alike. Figures in docs/benchmarks.md.
 //!
 //! `cargo bench -p viper-actors --features bench-hooks --bench tick_to_order [-- --ticks N]`
 
@@ -123,101 +124,121 @@ struct Run {
     journal: Vec<u64>,
 }
 
-fn run(s: &Scenario, ticks: usize, dir: &std::path::Path) -> Run {
-    let journal = Journal::open(dir).unwrap();
-    if !s.full_sync {
-        journal.bench_synchronous_off().unwrap();
+/// One scenario's pipeline: its own journal, gate, ledger and strategy.
+struct Pipeline {
+    commits: Commits,
+    journal: Journal,
+    gate: Gate,
+    exposure_limits: ExposureLimits,
+    router_ledger: Ledger,
+    router_snap: AccountSnapshot,
+    strategy: EveryTick,
+    mint: OidMint,
+    out: Run,
+    sink: usize,
+}
+
+impl Pipeline {
+    fn new(s: &Scenario, ticks: usize, dir: &std::path::Path) -> Self {
+        let journal = Journal::open(dir).unwrap();
+        if !s.full_sync {
+            journal.bench_synchronous_off().unwrap();
+        }
+        let limits = RiskLimits {
+            max_intents_per_sec: usize::MAX,
+            max_snapshot_age: Duration::from_secs(3600),
+            ..RiskLimits::default()
+        };
+        let exposure_limits = ExposureLimits::from(&limits);
+        let mut gate = Gate::new(limits, HashMap::new(), TradingState::Active);
+        gate.observe(flat(Instant::now()));
+        Self {
+            commits: s.commits,
+            journal,
+            gate,
+            exposure_limits,
+            router_ledger: Ledger::new(),
+            router_snap: flat(Instant::now()),
+            strategy: EveryTick,
+            mint: OidMint::new(1_700_000_000_000),
+            out: Run {
+                total: Vec::with_capacity(ticks),
+                journal: Vec::with_capacity(ticks),
+            },
+            sink: 0,
+        }
     }
-    let limits = RiskLimits {
-        max_intents_per_sec: usize::MAX,
-        max_snapshot_age: Duration::from_secs(3600),
-        ..RiskLimits::default()
-    };
-    let exposure_limits = ExposureLimits::from(&limits);
-    let mut gate = Gate::new(limits, HashMap::new(), TradingState::Active);
-    gate.observe(flat(Instant::now()));
-    let mut router_ledger = Ledger::new();
-    let mut router_snap = flat(Instant::now());
-    let (mut strategy, mut mint) = (EveryTick, OidMint::new(1_700_000_000_000));
-    let mut out = Run {
-        total: Vec::with_capacity(ticks),
-        journal: Vec::with_capacity(ticks),
-    };
-    let mut sink = 0usize;
-    for n in 0..ticks {
+
+    /// Tick `n`, timed from the frame to the signed bytes.
+    fn tick(&mut self, n: usize) {
         let t0 = StdInstant::now();
         let tick = tick_of(TICKER);
         let view = StrategyView {
             exposed: false,
             rules: None,
         };
-        let intent = strategy.on_tick(&tick, &view).expect("fires on every tick");
+        let intent = self
+            .strategy
+            .on_tick(&tick, &view)
+            .expect("fires on every tick");
         let price = tick.ask.unwrap_or(tick.last);
-        let margin = gate.check(&intent, price).expect("the gate admits it");
-        let oid = mint.next_oid();
-        gate.reserve(&oid, &intent.symbol, margin);
+        let margin = self.gate.check(&intent, price).expect("the gate admits it");
+        let oid = self.mint.next_oid();
+        self.gate.reserve(&oid, &intent.symbol, margin);
         let ticket = OrderTicket {
             intent,
             client_oid: oid,
             margin,
         };
-        router_ledger
+        self.router_ledger
             .admit(
-                &router_snap,
+                &self.router_snap,
                 &ticket.intent.symbol,
                 margin,
-                &exposure_limits,
+                &self.exposure_limits,
             )
             .expect("the last check admits it");
         let cid = ClientOid::new(ticket.client_oid.clone()).unwrap();
         let j0 = StdInstant::now();
         let now_ms = 1_700_000_000_000 + n as i64;
-        match s.commits {
+        match self.commits {
             Commits::None => {}
-            Commits::One => journal.insert(&sent_row(&ticket, now_ms)).unwrap(),
+            Commits::One => self.journal.insert(&sent_row(&ticket, now_ms)).unwrap(),
             Commits::Two => {
                 let mut row = sent_row(&ticket, now_ms);
                 row.phase = OrderPhase::Intent;
-                journal.insert(&row).unwrap();
-                journal
+                self.journal.insert(&row).unwrap();
+                self.journal
                     .set_phase(&ticket.client_oid, OrderPhase::Sent, None, now_ms)
                     .unwrap();
             }
         }
         let j1 = StdInstant::now();
-        router_ledger.reserve(
+        self.router_ledger.reserve(
             &ticket.client_oid,
             &ticket.intent.symbol,
             margin,
             OrderPhase::Sent,
         );
-        sink += signed(&request(PosMode::OneWay, &ticket.intent, &cid));
+        self.sink += signed(&request(PosMode::OneWay, &ticket.intent, &cid));
         let t1 = StdInstant::now();
-        out.total.push((t1 - t0).as_nanos() as u64);
-        out.journal.push((j1 - j0).as_nanos() as u64);
-        // Outside the measurement: the order is settled and a newer snapshot retires it, so
-        // the next tick meets the same flat account.
-        let done = Instant::now();
-        gate.record(
-            &ticket.client_oid,
-            &ticket.intent.symbol,
-            OrderPhase::Rejected,
-            done,
-        );
-        router_ledger.record(
-            &ticket.client_oid,
-            &ticket.intent.symbol,
-            OrderPhase::Rejected,
-            done,
-            margin,
-        );
-        let later = Instant::now() + Duration::from_nanos(1);
-        gate.observe(flat(later));
-        router_snap.at = later;
-        router_ledger.observe(later);
+        self.out.total.push((t1 - t0).as_nanos() as u64);
+        self.out.journal.push((j1 - j0).as_nanos() as u64);
+        self.settle(&ticket.client_oid, &ticket.intent.symbol, margin);
     }
-    assert!(sink > 0);
-    out
+
+    /// Outside the measurement: the order is settled and a newer snapshot retires it, so
+    /// the next tick meets the same flat account.
+    fn settle(&mut self, oid: &str, symbol: &str, margin: Decimal) {
+        let done = Instant::now();
+        self.gate.record(oid, symbol, OrderPhase::Rejected, done);
+        self.router_ledger
+            .record(oid, symbol, OrderPhase::Rejected, done, margin);
+        let later = Instant::now() + Duration::from_nanos(1);
+        self.gate.observe(flat(later));
+        self.router_snap.at = later;
+        self.router_ledger.observe(later);
+    }
 }
 
 fn pct(sorted: &[u64], p: f64) -> f64 {
@@ -274,7 +295,7 @@ fn main() {
         },
     ];
     println!(
-        "tick-to-order over {ticks} ticks per scenario, journal in {}",
+        "tick-to-order over {ticks} ticks per scenario, interleaved in blocks of 200, journal in {}",
         base.display()
     );
     println!();
@@ -282,15 +303,39 @@ fn main() {
         "| scenario | p50 µs | p99 µs | p99.9 µs | max µs | journal p50 µs | journal p99 µs |"
     );
     println!("|---|---|---|---|---|---|---|");
-    for s in &scenarios {
-        let dir = tempfile::tempdir_in(&base).unwrap();
-        let mut r = run(s, ticks, dir.path());
-        let total = row(s.name, &mut r.total);
-        r.journal.sort_unstable();
+    // Interleaved: blocks of BLOCK ticks, each block running every scenario in turn (the
+    // first one rotating), so all of them meet the same disk within a few seconds.
+    const BLOCK: usize = 200;
+    let dirs: Vec<tempfile::TempDir> = scenarios
+        .iter()
+        .map(|_| tempfile::tempdir_in(&base).unwrap())
+        .collect();
+    let mut pipes: Vec<Pipeline> = scenarios
+        .iter()
+        .zip(&dirs)
+        .map(|(s, d)| Pipeline::new(s, ticks, d.path()))
+        .collect();
+    let mut n = 0;
+    let mut block = 0;
+    while n < ticks {
+        let len = BLOCK.min(ticks - n);
+        for i in 0..pipes.len() {
+            let p = &mut pipes[(i + block) % scenarios.len()];
+            for k in n..n + len {
+                p.tick(k);
+            }
+        }
+        n += len;
+        block += 1;
+    }
+    for (s, p) in scenarios.iter().zip(&mut pipes) {
+        assert!(p.sink > 0);
+        let total = row(s.name, &mut p.out.total);
+        p.out.journal.sort_unstable();
         println!(
             "| {total} | {:.1} | {:.1} |",
-            pct(&r.journal, 0.5),
-            pct(&r.journal, 0.99)
+            pct(&p.out.journal, 0.5),
+            pct(&p.out.journal, 0.99)
         );
     }
 }
