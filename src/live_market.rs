@@ -53,10 +53,11 @@ pub async fn start(
         .context("--market live: cannot start the market WebSocket")?;
     sim.hold_synthetic_market(true);
     let mut waiting: BTreeSet<String> = symbols.iter().cloned().collect();
+    let mut lost = false;
     let first = tokio::time::timeout(within, async {
         while !waiting.is_empty() {
             let Some(ev) = rx.recv().await else { break };
-            for s in apply(&sim, ev) {
+            for s in apply(&sim, ev, &mut lost) {
                 waiting.remove(&s);
             }
         }
@@ -82,13 +83,15 @@ pub async fn start(
 }
 
 async fn pump(sim: Arc<Shared>, mut rx: mpsc::Receiver<WsEvent>) {
+    let mut lost = false;
     while let Some(ev) = rx.recv().await {
-        apply(&sim, ev);
+        apply(&sim, ev, &mut lost);
     }
 }
 
-/// Applies one event; returns the symbols whose price moved.
-fn apply(sim: &Shared, ev: WsEvent) -> Vec<String> {
+/// Applies one event; returns the symbols whose price moved. `lost` remembers an outage, so
+/// it is logged once rather than on every failed reconnect attempt.
+fn apply(sim: &Shared, ev: WsEvent, lost: &mut bool) -> Vec<String> {
     match ev {
         WsEvent::Push(p) => match p.data {
             PushData::Ticker(ts) => ts
@@ -107,10 +110,15 @@ fn apply(sim: &Shared, ev: WsEvent) -> Vec<String> {
             _ => Vec::new(),
         },
         WsEvent::Disconnected { reason, .. } => {
-            tracing::warn!(%reason, "live market feed lost; paper prices hold still until it returns");
+            if std::mem::replace(lost, true) {
+                tracing::debug!(%reason, "live market feed still down");
+            } else {
+                tracing::warn!(%reason, "live market feed lost; paper prices hold still until it returns");
+            }
             Vec::new()
         }
         WsEvent::Reconnected { .. } => {
+            *lost = false;
             tracing::info!("live market feed back");
             Vec::new()
         }
