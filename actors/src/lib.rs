@@ -9,6 +9,7 @@ pub mod events;
 pub mod exposure;
 #[doc(hidden)]
 pub mod failpoint;
+pub mod gate;
 pub mod guard;
 pub mod health_monitor;
 pub mod intent;

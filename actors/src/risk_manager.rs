@@ -9,18 +9,18 @@
 
 use crate::account_sync::RefreshAccount;
 use crate::events::{AccountSnapshot, ExposedSymbols, TradingState, TradingStateChanged};
-use crate::exposure::{ExposureLimits, Ledger};
+use crate::exposure::ExposureLimits;
 use crate::intent::{OidMint, OrderIntent, OrderTicket, RiskApproved};
 use crate::journal::OrderPhase;
 use crate::order_router::{OrderEvent, Place, Placed, RouterError};
 use crate::refusal::Refusal;
-use crate::strategy::ContractRules;
 use actix::prelude::*;
 use rust_decimal::Decimal;
-use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
+
+pub use crate::gate::Gate;
 
 /// How long an intent waits for the fresh snapshot the gate asked for before it is refused
 /// as stale.
@@ -101,152 +101,6 @@ pub enum SubmitError {
 #[derive(Debug, Message)]
 #[rtype(result = "TradingState")]
 pub struct GetTradingState;
-
-/// The gate's state and rules, without the actor (unit-testable).
-pub struct Gate {
-    limits: RiskLimits,
-    exposure_limits: ExposureLimits,
-    rules: HashMap<String, ContractRules>,
-    state: TradingState,
-    snapshot: Option<AccountSnapshot>,
-    ledger: Ledger,
-    recent: VecDeque<Instant>,
-}
-
-impl Gate {
-    /// A gate in `state` with no snapshot yet.
-    pub fn new(
-        limits: RiskLimits,
-        rules: HashMap<String, ContractRules>,
-        state: TradingState,
-    ) -> Self {
-        Self {
-            exposure_limits: ExposureLimits::from(&limits),
-            limits,
-            rules,
-            state,
-            snapshot: None,
-            ledger: Ledger::new(),
-            recent: VecDeque::new(),
-        }
-    }
-
-    /// Takes a new account snapshot.
-    pub fn observe(&mut self, snap: AccountSnapshot) {
-        self.ledger.observe(snap.at);
-        self.snapshot = Some(snap);
-    }
-
-    /// True when `i` opens exposure and no snapshot young enough to admit it is at hand:
-    /// the gate asks for a fresh read before checking it.
-    pub fn needs_fresh_snapshot(&self, i: &OrderIntent) -> bool {
-        !i.reduce_only
-            && self.state == TradingState::Active
-            && self
-                .snapshot
-                .as_ref()
-                .is_none_or(|s| s.at.elapsed() > self.limits.max_snapshot_age)
-    }
-
-    /// The ledger (read-only).
-    pub fn ledger(&self) -> &Ledger {
-        &self.ledger
-    }
-
-    fn throttled(&mut self) -> bool {
-        let now = Instant::now();
-        while self
-            .recent
-            .front()
-            .is_some_and(|t| now.duration_since(*t) > Duration::from_secs(1))
-        {
-            self.recent.pop_front();
-        }
-        if self.recent.len() >= self.limits.max_intents_per_sec {
-            return true;
-        }
-        self.recent.push_back(now);
-        false
-    }
-
-    /// The whole rule set; returns the margin the order commits (zero for reduce-only).
-    /// Reserving is the caller's next step, with no await in between.
-    pub fn check(&mut self, i: &OrderIntent, price: Decimal) -> Result<Decimal, Refusal> {
-        if self.throttled() {
-            return Err(Refusal::Throttled {
-                limit: self.limits.max_intents_per_sec,
-            });
-        }
-        match self.state {
-            TradingState::Halted => return Err(Refusal::Halted),
-            TradingState::Reducing if !i.reduce_only => return Err(Refusal::Reducing),
-            TradingState::Paused if !i.reduce_only => return Err(Refusal::Paused),
-            _ => {}
-        }
-        if i.size <= Decimal::ZERO {
-            return Err(Refusal::NonPositiveSize);
-        }
-        if i.reduce_only {
-            return Ok(Decimal::ZERO);
-        }
-        // A limit order fills at its price or better; a market order at the book, so its
-        // margin is estimated with a slippage buffer.
-        let px = i
-            .limit_price
-            .unwrap_or(price * (Decimal::ONE + self.limits.market_slippage));
-        if let Some(r) = self.rules.get(&i.symbol) {
-            if i.size < r.min_size {
-                return Err(Refusal::BelowMinSize {
-                    size: i.size,
-                    min: r.min_size,
-                });
-            }
-            if i.size * px < r.min_notional {
-                return Err(Refusal::BelowMinNotional {
-                    notional: i.size * px,
-                    min: r.min_notional,
-                });
-            }
-        }
-        if i.stop_loss.is_none() {
-            return Err(Refusal::NoStopLoss);
-        }
-        let Some(snap) = &self.snapshot else {
-            return Err(Refusal::NoSnapshot);
-        };
-        if snap.at.elapsed() > self.limits.max_snapshot_age {
-            return Err(Refusal::StaleSnapshot {
-                age: snap.at.elapsed(),
-            });
-        }
-        let margin = i.size * px / Decimal::from(self.limits.leverage.max(1));
-        self.ledger
-            .admit(snap, &i.symbol, margin, &self.exposure_limits)?;
-        Ok(margin)
-    }
-
-    /// Reserves an approved opening order in the ledger.
-    pub fn reserve(&mut self, client_oid: &str, symbol: &str, margin: Decimal) {
-        self.ledger
-            .reserve(client_oid, symbol, margin, OrderPhase::Intent);
-    }
-
-    /// Records an order phase learned at `at` (openings only).
-    pub fn record(&mut self, client_oid: &str, symbol: &str, phase: OrderPhase, at: Instant) {
-        let ceiling = self.limits.max_position_margin;
-        self.ledger.record(client_oid, symbol, phase, at, ceiling);
-    }
-
-    /// The symbols exposed now, by the ledger (empty before the first snapshot).
-    pub fn exposed(&self) -> ExposedSymbols {
-        ExposedSymbols(
-            self.snapshot
-                .as_ref()
-                .map(|s| self.ledger.exposure(s, &self.exposure_limits).symbols)
-                .unwrap_or_default(),
-        )
-    }
-}
 
 /// The risk manager actor: the gate, the clientOid mint, and where approved orders go.
 pub struct RiskManager {

@@ -1,4 +1,6 @@
 use super::*;
+use crate::strategy::ContractRules;
+use std::collections::HashMap;
 use crate::events::{OpenOrderView, PositionView};
 use crate::intent::Direction;
 use rust_decimal_macros::dec;
