@@ -22,6 +22,7 @@ pub mod order_router;
 pub mod protection;
 pub mod refusal;
 pub mod risk_manager;
+mod router_msgs;
 pub mod settle;
 pub mod strategy;
 pub mod supervisor;

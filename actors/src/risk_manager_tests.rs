@@ -1,9 +1,9 @@
 use super::*;
-use crate::strategy::ContractRules;
-use std::collections::HashMap;
 use crate::events::{OpenOrderView, PositionView};
 use crate::intent::Direction;
+use crate::strategy::ContractRules;
 use rust_decimal_macros::dec;
+use std::collections::HashMap;
 
 fn gate(state: TradingState) -> Gate {
     let rules = HashMap::from([(
