@@ -1,4 +1,5 @@
 use super::*;
+use crate::soak::spans::covered;
 use serde_json::json;
 
 const UID: u64 = 7;

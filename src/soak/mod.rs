@@ -11,6 +11,7 @@ mod proc;
 mod report;
 mod run;
 mod setup;
+mod spans;
 mod trip;
 
 pub use report::{MAX_UNPROTECTED_MS, MIN_FEED_UPTIME};
