@@ -138,6 +138,16 @@ struct Tally {
 
 const ANSWER_WITHIN: Duration = Duration::from_secs(300);
 
+/// The call types measured one at a time (Rust clients only: the first [`RUST_CLIENTS`]),
+/// with their table titles.
+const CALLS: [(&str, &str); 3] = [
+    ("place", "Place order (alone)"),
+    ("detail", "Order detail by clientOid (alone)"),
+    ("cancel", "Cancel order by clientOid (alone)"),
+];
+/// Viper, awc and raw: the workers that take the per-call commands.
+const RUST_CLIENTS: usize = 3;
+
 /// Runs the whole comparison and prints the tables.
 pub fn run(o: &Options) -> anyhow::Result<()> {
     let exe = std::env::current_exe()?;
@@ -165,6 +175,10 @@ pub fn run(o: &Options) -> anyhow::Result<()> {
     let load_before = load_average();
     let mut orders: Vec<Tally> = clients.iter().map(|_| Tally::default()).collect();
     let mut tickers: Vec<Tally> = clients.iter().map(|_| Tally::default()).collect();
+    let mut calls: Vec<Vec<Tally>> = CALLS
+        .iter()
+        .map(|_| (0..RUST_CLIENTS).map(|_| Tally::default()).collect())
+        .collect();
     for round in 0..o.rounds as usize {
         eprintln!("round {}/{}", round + 1, o.rounds);
         for k in 0..clients.len() {
@@ -176,6 +190,11 @@ pub fn run(o: &Options) -> anyhow::Result<()> {
                 o.iterations,
                 &mut orders[i],
             )?;
+            if i < RUST_CLIENTS {
+                for ((call, _), tally) in CALLS.iter().zip(calls.iter_mut()) {
+                    measure(&mut clients[i], &sim, call, o.iterations, &mut tally[i])?;
+                }
+            }
             measure(
                 &mut clients[i],
                 &sim,
@@ -197,6 +216,9 @@ pub fn run(o: &Options) -> anyhow::Result<()> {
         &orders,
     );
     print_rest("Ticker round trip", &clients, &tickers);
+    for ((_, title), tallies) in CALLS.iter().zip(&calls) {
+        print_rest(title, &clients, tallies);
+    }
     println!("{ws_rows}");
     for c in clients {
         c.stop();

@@ -1,6 +1,9 @@
 //! Worker processes. Each reads one command per stdin line and answers one JSON line:
 //! - `orders N`: N rounds of place (a resting limit buy) + detail + cancel, both by clientOid;
 //!   answers `{"lat_us": [...]}`, one latency per round;
+//! - `place N`, `detail N`, `cancel N`: one call type at a time, so that CPU is measured per
+//!   call type: `place` rests N orders, `detail` reads the N oldest still resting, `cancel`
+//!   cancels them (kinds `viper`, `awc`, `raw`); `{"lat_us": [...]}`, one latency per call;
 //! - `ticker N`: N ticker reads; `{"lat_us": [...]}`;
 //! - `ws S`: counts public pushes (ticker and books of every symbol) for S seconds;
 //!   `{"frames": K}` (kind `ws` only).
@@ -9,6 +12,7 @@
 //! a bare awc client), `raw` (pre-signed requests on one keep-alive TCP connection), `ws`
 //! (viper-bitget's WebSocket client).
 
+use std::collections::VecDeque;
 use std::io::BufRead;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -57,6 +61,7 @@ pub fn run(kind: &str, url: &str) -> anyhow::Result<()> {
             let answer = match cmd {
                 "orders" => json!({ "lat_us": w.orders(n).await? }),
                 "ticker" => json!({ "lat_us": w.tickers(n).await? }),
+                "place" | "detail" | "cancel" => json!({ "lat_us": w.calls(cmd, n).await? }),
                 "ws" => json!({ "frames": w.ws(n).await? }),
                 "quit" => break,
                 other => bail!("unknown command {other}"),
@@ -80,6 +85,8 @@ struct Worker {
     price: Decimal,
     tag: String,
     seq: u64,
+    /// Orders left resting by `place`, oldest first, for `detail` and `cancel`.
+    resting: VecDeque<String>,
 }
 
 fn now_ms() -> String {
@@ -114,6 +121,7 @@ impl Worker {
             price: Decimal::ZERO,
             tag: format!("b{}{}", &kind[..1], std::process::id()),
             seq: 0,
+            resting: VecDeque::new(),
         };
         if kind != "ws" {
             w.price = w.resting_price().await?;
@@ -138,22 +146,67 @@ impl Worker {
         format!("{}n{}", self.tag, self.seq)
     }
 
+    /// The floors' pre-signed request of call type `call` for `oid`.
+    fn request(&self, call: &str, oid: &str, ts: &str) -> Signed {
+        match call {
+            "place" => {
+                let place = json!({"symbol": SYMBOL, "productType": "USDT-FUTURES",
+                    "marginMode": "crossed", "marginCoin": "USDT", "size": "0.0001",
+                    "price": self.price.to_string(), "side": "buy", "orderType": "limit",
+                    "force": "gtc", "clientOid": oid});
+                signed("POST", PLACE, "", &place.to_string(), ts)
+            }
+            "detail" => {
+                let q = format!("symbol={SYMBOL}&productType=USDT-FUTURES&clientOid={oid}");
+                signed("GET", DETAIL, &q, "", ts)
+            }
+            _ => {
+                let cancel = json!({"symbol": SYMBOL, "productType": "USDT-FUTURES",
+                    "marginCoin": "USDT", "clientOid": oid});
+                signed("POST", CANCEL, "", &cancel.to_string(), ts)
+            }
+        }
+    }
+
     fn round_requests(&self, oid: &str) -> [Signed; 3] {
         let ts = now_ms();
-        let place = json!({"symbol": SYMBOL, "productType": "USDT-FUTURES",
-            "marginMode": "crossed", "marginCoin": "USDT", "size": "0.0001",
-            "price": self.price.to_string(), "side": "buy", "orderType": "limit",
-            "force": "gtc", "clientOid": oid})
-        .to_string();
-        let cancel = json!({"symbol": SYMBOL, "productType": "USDT-FUTURES",
-            "marginCoin": "USDT", "clientOid": oid})
-        .to_string();
-        let q = format!("symbol={SYMBOL}&productType=USDT-FUTURES&clientOid={oid}");
-        [
-            signed("POST", PLACE, "", &place, &ts),
-            signed("GET", DETAIL, &q, "", &ts),
-            signed("POST", CANCEL, "", &cancel, &ts),
-        ]
+        ["place", "detail", "cancel"].map(|call| self.request(call, oid, &ts))
+    }
+
+    /// `n` calls of one type (`place`, `detail` or `cancel`), each timed alone.
+    async fn calls(&mut self, call: &str, n: u64) -> anyhow::Result<Vec<f64>> {
+        let oids: Vec<String> = if call == "place" {
+            (0..n).map(|_| self.next_oid()).collect()
+        } else if self.resting.len() as u64 >= n {
+            self.resting.iter().take(n as usize).cloned().collect()
+        } else {
+            bail!("{call} {n}: only {} orders resting", self.resting.len());
+        };
+        let ts = now_ms();
+        let pre: Vec<Signed> = match self.client {
+            Client::Awc(_) | Client::Raw(_) => {
+                oids.iter().map(|o| self.request(call, o, &ts)).collect()
+            }
+            _ => Vec::new(),
+        };
+        self.fresh_connection()?;
+        let mut lat = Vec::with_capacity(n as usize);
+        for (i, oid) in oids.iter().enumerate() {
+            let t = Instant::now();
+            match &mut self.client {
+                Client::Viper(c) => viper_call(c, call, oid, self.price).await?,
+                Client::Awc(c) => awc_send(c, &self.base, &pre[i]).await?,
+                Client::Raw(c) => c.send(&pre[i])?,
+                Client::Ws(_) => bail!("{call} on a ws worker"),
+            }
+            lat.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+        match call {
+            "place" => self.resting.extend(oids),
+            "cancel" => drop(self.resting.drain(..oids.len())),
+            _ => {}
+        }
+        Ok(lat)
     }
 
     async fn orders(&mut self, n: u64) -> anyhow::Result<Vec<f64>> {
@@ -243,20 +296,36 @@ impl Worker {
 }
 
 async fn viper_round(c: &RestClient, oid: &str, price: Decimal) -> anyhow::Result<()> {
+    for call in ["place", "detail", "cancel"] {
+        viper_call(c, call, oid, price).await?;
+    }
+    Ok(())
+}
+
+/// One call of type `call` (`place`, `detail`, `cancel`) on Viper's client, by clientOid.
+async fn viper_call(c: &RestClient, call: &str, oid: &str, price: Decimal) -> anyhow::Result<()> {
     let oid = ClientOid::new(oid)?;
-    let mut req = PlaceOrderRequest::new(
-        SYMBOL,
-        Side::Buy,
-        OrderType::Limit,
-        Size(Decimal::new(1, 4)),
-        oid.clone(),
-    );
-    req.price = Some(Price(price));
-    req.force = Some(Force::Gtc);
-    c.place_order(&req).await?;
-    c.order_detail(SYMBOL, &OrderRef::ClientOid(oid.clone()))
-        .await?
-        .context("placed order not found")?;
-    c.cancel_order(SYMBOL, OrderRef::ClientOid(oid)).await?;
+    match call {
+        "place" => {
+            let mut req = PlaceOrderRequest::new(
+                SYMBOL,
+                Side::Buy,
+                OrderType::Limit,
+                Size(Decimal::new(1, 4)),
+                oid,
+            );
+            req.price = Some(Price(price));
+            req.force = Some(Force::Gtc);
+            c.place_order(&req).await?;
+        }
+        "detail" => {
+            c.order_detail(SYMBOL, &OrderRef::ClientOid(oid))
+                .await?
+                .context("placed order not found")?;
+        }
+        _ => {
+            c.cancel_order(SYMBOL, OrderRef::ClientOid(oid)).await?;
+        }
+    }
     Ok(())
 }
