@@ -1,11 +1,15 @@
-//! Hot-path costs of the protocol client: signing a request and decoding a ticker, an order
-//! detail and a position list through the envelope (figures in docs/benchmarks.md).
+//! Hot-path costs of the protocol client: building and serialising an order request, signing
+//! a request and decoding a ticker, an order detail and a position list through the envelope
+//! (figures in docs/benchmarks.md).
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use viper_bitget::models::{MaybeOrder, Position, Ticker};
+use rust_decimal::Decimal;
+use viper_bitget::models::{
+    ClientOid, Force, MaybeOrder, OrderType, PlaceOrderRequest, Position, Price, Side, Size, Ticker,
+};
 use viper_bitget::rest::{RawResponse, decode_response};
 use viper_bitget::sign::{Query, sign_request};
 
@@ -29,7 +33,27 @@ fn position_list(rows: usize) -> String {
     format!(r#"{{"code":"00000","msg":"success","requestTime":1,"data":[{list}]}}"#)
 }
 
+/// What the router hands the client: a limit order with a preset stop-loss, built and
+/// serialised to the exact body that is signed and sent.
+fn build_place_order(oid: &ClientOid) -> String {
+    let mut req = PlaceOrderRequest::new(
+        "BTCUSDT",
+        Side::Buy,
+        OrderType::Limit,
+        Size(Decimal::new(1, 3)),
+        oid.clone(),
+    );
+    req.price = Some(Price(Decimal::new(263_475, 1)));
+    req.force = Some(Force::Gtc);
+    req.preset_stop_loss_price = Some(Price(Decimal::new(260_000, 1)));
+    serde_json::to_string(&req).unwrap_or_default()
+}
+
 fn bench(c: &mut Criterion) {
+    let oid = ClientOid::new("viper-1700000000000-1").expect("valid clientOid");
+    c.bench_function("build_place_order", |b| {
+        b.iter(|| build_place_order(black_box(&oid)))
+    });
     let body = r#"{"symbol":"BTCUSDT","productType":"USDT-FUTURES","marginMode":"crossed","marginCoin":"USDT","size":"0.001","side":"buy","orderType":"market","clientOid":"viper-1700000000000-1"}"#;
     c.bench_function("sign_post_place_order", |b| {
         b.iter(|| {

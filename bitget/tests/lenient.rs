@@ -83,6 +83,21 @@ fn a_malformed_essential_field_fails_with_its_name() {
     let text = e.to_string();
     assert_eq!(e.class(), "decode");
     assert!(text.contains("accountEquity"), "{text}");
+    // The one-pass decode gives up on it and the full decode runs: each malformed
+    // informational field met on the way is still counted once, not once per pass.
+    // (a second row without its essential fields, after the first row's malformed ones)
+    let two = ACCOUNTS.replace("}]}", r#"},{"marginCoin":"USDT"}]}"#);
+    let counts = counted(|| {
+        let e = rest::<Vec<AccountSummary>>("/api/v2/mix/account/accounts", &two);
+        assert!(e.unwrap_err().to_string().contains("data[1]"));
+    });
+    assert_eq!(
+        counts
+            .iter()
+            .map(|(_, f, n)| (f.as_str(), *n))
+            .collect::<Vec<_>>(),
+        [("crossedMargin", 1), ("unionTotalMargin", 1)]
+    );
     // A missing essential field is named too.
     let missing = ACCOUNTS.replace(r#""available":"2000","#, "");
     let e = rest::<Vec<AccountSummary>>("/x", &missing).unwrap_err();

@@ -15,6 +15,31 @@ pub trait Wire: Sized {
     fn from_wire(s: &str) -> Option<Self>;
 }
 
+thread_local! {
+    /// Set while [`without_paths`] runs.
+    static NO_PATHS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Decodes `T`, naming the failing field's path in the error (`orderId: invalid type…`),
+/// except inside [`without_paths`].
+pub fn with_path<'de, T: serde::Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+) -> Result<T, D::Error> {
+    if NO_PATHS.with(std::cell::Cell::get) {
+        return T::deserialize(d);
+    }
+    serde_path_to_error::deserialize(d).map_err(de::Error::custom)
+}
+
+/// Runs a decode whose errors are never shown (a fast path that, on any error, gives way to
+/// a decode with paths): [`with_path`] skips its path tracking meanwhile.
+pub(crate) fn without_paths<R>(f: impl FnOnce() -> R) -> R {
+    let outer = NO_PATHS.with(|c| c.replace(true));
+    let out = f();
+    NO_PATHS.with(|c| c.set(outer));
+    out
+}
+
 /// Parses a decimal from Bitget text: plain (`"0.01"`) or scientific (`"1e-5"`).
 pub fn parse_decimal(s: &str) -> Result<Decimal, String> {
     if s.is_empty() {

@@ -72,6 +72,8 @@ pub mod f {
 
 thread_local! {
     static ENDPOINT: RefCell<String> = const { RefCell::new(String::new()) };
+    /// While a [`scope_if_some`] runs: the malformed fields met, reported only if it succeeds.
+    static DEFERRED: RefCell<Option<Vec<(&'static str, String)>>> = const { RefCell::new(None) };
 }
 
 /// Runs `f` with `endpoint` as the label of the lenient fields it meets (nests; restores).
@@ -82,8 +84,35 @@ pub fn scope<R>(endpoint: &str, f: impl FnOnce() -> R) -> R {
     out
 }
 
-/// Counts and logs one malformed informational field.
+/// Like [`scope`], for a decode that may give up (`None`) and be run again: the malformed
+/// fields it met are counted only when it returns `Some`, so a retried decode counts once.
+pub(crate) fn scope_if_some<R>(endpoint: &str, f: impl FnOnce() -> Option<R>) -> Option<R> {
+    let outer = DEFERRED.with(|d| d.borrow_mut().replace(Vec::new()));
+    scope(endpoint, || {
+        let out = f();
+        // Restore the outer state first: a nested scope reports into its parent.
+        let met = DEFERRED.with(|d| std::mem::replace(&mut *d.borrow_mut(), outer));
+        if out.is_some() {
+            for (field, why) in met.unwrap_or_default() {
+                malformed(field, &why);
+            }
+        }
+        out
+    })
+}
+
+/// Counts and logs one malformed informational field (or keeps it for [`scope_if_some`]).
 fn malformed(field: &'static str, why: &str) {
+    let kept = DEFERRED.with(|d| match d.borrow_mut().as_mut() {
+        Some(met) => {
+            met.push((field, why.to_owned()));
+            true
+        }
+        None => false,
+    });
+    if kept {
+        return;
+    }
     let endpoint = ENDPOINT.with(|e| {
         let e = e.borrow();
         if e.is_empty() {

@@ -192,9 +192,7 @@ impl<'de> serde::de::Visitor<'de> for MaybeOrderVisitor {
 
     fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<MaybeOrder, A::Error> {
         let de = serde::de::value::MapAccessDeserializer::new(map);
-        serde_path_to_error::deserialize::<_, Order>(de)
-            .map(|o| MaybeOrder(Some(o)))
-            .map_err(serde::de::Error::custom)
+        d::with_path::<Order, _>(de).map(|o| MaybeOrder(Some(o)))
     }
 }
 

@@ -23,7 +23,7 @@ use crate::error::Error;
 use crate::models::ServerTime;
 use crate::rate_limit::RateLimiter;
 use crate::retry::{RetryPolicy, retry};
-use crate::sign::{Query, sign_request};
+use crate::sign::{Query, Signer};
 
 /// The Bitget REST client. Cheap to clone; `!Send` (awc): use it on one actix arbiter.
 #[derive(Clone)]
@@ -33,6 +33,8 @@ pub struct RestClient {
 
 struct Inner {
     cfg: RestConfig,
+    /// The secret keyed into HMAC once (None without credentials).
+    signer: Option<Signer>,
     http: awc::Client,
     clock: Arc<ServerClock>,
     limiter: Arc<RateLimiter>,
@@ -74,13 +76,16 @@ impl RestClient {
         // Several calls are fine: only the first installs the provider.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let connector = awc::Connector::new().timeout(cfg.connect_timeout);
+        // No awc timeout: `transport::send` bounds the whole exchange (headers and body) with
+        // `request_timeout` itself, and a second timer per request is pure overhead.
         let http = awc::Client::builder()
             .connector(connector)
-            .timeout(cfg.request_timeout)
+            .disable_timeout()
             .disable_redirects()
             .finish();
         Self {
             inner: Rc::new(Inner {
+                signer: cfg.credentials.as_ref().map(|c| Signer::new(c.secret())),
                 cfg,
                 http,
                 clock: Arc::new(ServerClock::new(clock)),
@@ -373,14 +378,14 @@ impl RestClient {
             h.push(("paptrading", "1".into()));
         }
         if ep.kind.signed() {
-            let Some(c) = &cfg.credentials else {
+            let (Some(c), Some(signer)) = (&cfg.credentials, &self.inner.signer) else {
                 return Err(AttemptError {
                     error: Error::InvalidRequest(format!("{} needs credentials", ep.path)),
                     ambiguous: false,
                 });
             };
             let ts = self.inner.clock.now_ms().to_string();
-            let sign = sign_request(c.secret(), &ts, ep.method.as_str(), ep.path, qs, body);
+            let sign = signer.sign(&ts, ep.method.as_str(), ep.path, qs, body);
             h.push(("ACCESS-KEY", c.api_key().to_owned()));
             h.push(("ACCESS-SIGN", sign));
             h.push(("ACCESS-TIMESTAMP", ts));

@@ -1,9 +1,10 @@
 //! Envelope first: HTTP status and `code` decide success before `data` is typed.
 
+use std::marker::PhantomData;
 use std::time::Duration;
 
-use serde::Deserialize;
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 
 use crate::codes::SUCCESS;
 use crate::error::{Error, excerpt};
@@ -45,6 +46,20 @@ pub fn decode_response<T: DeserializeOwned>(
     raw: RawResponse<'_>,
     pause: Duration,
 ) -> Result<T, Error> {
+    if (200..300).contains(&raw.status)
+        && let Some(data) = crate::models::lenient::scope_if_some(endpoint, || fast::<T>(raw.body))
+    {
+        return Ok(data);
+    }
+    decode_full(endpoint, raw, pause)
+}
+
+/// The full path: envelope head first, then `data` with the failing field's path on error.
+fn decode_full<T: DeserializeOwned>(
+    endpoint: &str,
+    raw: RawResponse<'_>,
+    pause: Duration,
+) -> Result<T, Error> {
     if raw.status == 429 {
         return Err(Error::RateLimited {
             endpoint: endpoint.to_owned(),
@@ -81,6 +96,98 @@ pub fn decode_response<T: DeserializeOwned>(
             .map_err(|e| Error::decode(endpoint, e.to_string(), raw.body))?;
         Ok(body.data)
     })
+}
+
+/// A success answer in one pass over the bytes: `code` (Bitget sends it first) is read, then
+/// `data` is typed straight away. Declines (`None`) on anything else: an error code, `data`
+/// before `code`, a repeated key, trailing bytes, a `data` that does not decode. The full path
+/// then runs and gives the same value, or the error with the failing field's path.
+fn fast<T: DeserializeOwned>(body: &[u8]) -> Option<T> {
+    d::without_paths(|| {
+        let mut de = serde_json::Deserializer::from_slice(body);
+        let data = serde::Deserializer::deserialize_map(&mut de, FastEnvelope(PhantomData)).ok()?;
+        de.end().ok()?;
+        Some(data)
+    })
+}
+
+struct FastEnvelope<T>(PhantomData<T>);
+
+/// The envelope keys the full path reads; any other is skipped.
+enum Key {
+    Code,
+    Msg,
+    Data,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Key;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Key, E> {
+                Ok(match s {
+                    "code" => Key::Code,
+                    "msg" => Key::Msg,
+                    "data" => Key::Data,
+                    _ => Key::Other,
+                })
+            }
+        }
+        d.deserialize_identifier(V)
+    }
+}
+
+/// `code` and `msg` validated exactly as [`Head`] does.
+struct Code(String);
+struct Msg;
+
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d::id(d).map(Code)
+    }
+}
+
+impl<'de> Deserialize<'de> for Msg {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d::opt_str(d).map(|_| Msg)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for FastEnvelope<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a success envelope, code first")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        let decline = || serde::de::Error::custom("not the fast path");
+        let (mut success, mut msg, mut data) = (None, false, None);
+        while let Some(key) = map.next_key::<Key>()? {
+            match key {
+                Key::Code if success.is_none() => {
+                    success = Some(map.next_value::<Code>()?.0 == SUCCESS);
+                }
+                Key::Msg if !msg => {
+                    map.next_value::<Msg>()?;
+                    msg = true;
+                }
+                Key::Data if success == Some(true) && data.is_none() => {
+                    data = Some(map.next_value::<T>()?);
+                }
+                Key::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+                _ => return Err(decline()),
+            }
+        }
+        data.ok_or_else(decline)
+    }
 }
 
 fn not_an_envelope(endpoint: &str, raw: RawResponse<'_>, ct: &str, err: &str) -> Error {
@@ -176,6 +283,79 @@ mod tests {
             r#"{"code":"429","msg":"x","data":null}"#,
         ));
         assert_eq!(e.unwrap_err().class(), "rate_limited");
+    }
+
+    /// The one-pass path gives exactly what the full path gives, and declines what it must.
+    #[test]
+    fn the_fast_path_agrees_with_the_full_path() {
+        use crate::models::MaybeOrder;
+        let order = r#"{"symbol":"BTCUSDT","size":"0.01","orderId":"1","clientOid":"c1","baseVolume":"0","price":"0","side":"buy","status":"live","orderType":"market","force":"gtc","marginCoin":"USDT","marginMode":"crossed","posMode":"one_way_mode","tradeSide":"buy_single","cTime":"1695718781129","uTime":"1695718781129"}"#;
+        let ok = |data: &str| {
+            format!(r#"{{"code":"00000","msg":"success","requestTime":1,"data":{data}}}"#)
+        };
+        // (body, whether the fast path takes it)
+        let cases = [
+            (ok(order), true),
+            (ok("null"), true),
+            (ok("[]"), true),
+            (format!(r#" {{"code":"00000","data":{order}}} "#), true),
+            (format!(r#"{{"data":{order},"code":"00000"}}"#), false),
+            (
+                format!(r#"{{"code":"00000","code":"00000","data":{order}}}"#),
+                false,
+            ),
+            (
+                format!(r#"{{"code":"00000","msg":"a","msg":"b","data":{order}}}"#),
+                false,
+            ),
+            (
+                format!(r#"{{"code":"00000","msg":{{}},"data":{order}}}"#),
+                false,
+            ),
+            (
+                format!(r#"{{"code":"00000","data":{order},"data":null}}"#),
+                false,
+            ),
+            (format!(r#"{{"code":"00000","data":{order}}} x"#), false),
+            (
+                format!(r#"{{"code":"43001","msg":"not found","data":{order}}}"#),
+                false,
+            ),
+            (format!(r#"{{"code":0,"data":{order}}}"#), false),
+            (
+                ok(&order.replace(r#""orderId":"1""#, r#""orderId":{}"#)),
+                false,
+            ),
+            (ok(&format!("[{order}]")), false),
+            (r#"["00000","success"]"#.to_owned(), false),
+            (r#"{"code":"00000"}"#.to_owned(), false),
+        ];
+        for (body, fast_path) in cases {
+            for status in [200, 400, 429, 502] {
+                let r = RawResponse {
+                    status,
+                    content_type: Some("application/json"),
+                    body: body.as_bytes(),
+                };
+                let got = decode_response::<MaybeOrder>("/d", r, P);
+                assert_eq!(
+                    got,
+                    decode_full::<MaybeOrder>("/d", r, P),
+                    "{status} {body}"
+                );
+                if status == 200 {
+                    assert_eq!(
+                        fast::<MaybeOrder>(body.as_bytes()).is_some(),
+                        fast_path,
+                        "{body}"
+                    );
+                }
+            }
+        }
+        // The full path still names the failing field.
+        let bad = ok(&order.replace(r#""orderId":"1""#, r#""orderId":{}"#));
+        let e = decode_response::<MaybeOrder>("/d", raw(200, "application/json", bad.leak()), P);
+        assert!(e.unwrap_err().to_string().contains("data.orderId"));
     }
 
     #[test]
