@@ -147,6 +147,8 @@ const CALLS: [(&str, &str); 3] = [
 ];
 /// Viper, awc and raw: the workers that take the per-call commands.
 const RUST_CLIENTS: usize = 3;
+/// Orders left resting at once by the per-call commands (under the simulator's cap).
+const CALL_CHUNK: u64 = 100;
 
 /// Runs the whole comparison and prints the tables.
 pub fn run(o: &Options) -> anyhow::Result<()> {
@@ -190,10 +192,14 @@ pub fn run(o: &Options) -> anyhow::Result<()> {
                 o.iterations,
                 &mut orders[i],
             )?;
-            if i < RUST_CLIENTS {
+            // In chunks: the simulator caps the resting orders of a symbol, as Bitget does.
+            let mut left = if i < RUST_CLIENTS { o.iterations } else { 0 };
+            while left > 0 {
+                let n = left.min(CALL_CHUNK);
                 for ((call, _), tally) in CALLS.iter().zip(calls.iter_mut()) {
-                    measure(&mut clients[i], &sim, call, o.iterations, &mut tally[i])?;
+                    measure(&mut clients[i], &sim, call, n, &mut tally[i])?;
                 }
+                left -= n;
             }
             measure(
                 &mut clients[i],

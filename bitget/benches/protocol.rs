@@ -11,7 +11,7 @@ use viper_bitget::models::{
     ClientOid, Force, MaybeOrder, OrderType, PlaceOrderRequest, Position, Price, Side, Size, Ticker,
 };
 use viper_bitget::rest::{RawResponse, decode_response};
-use viper_bitget::sign::{Query, sign_request};
+use viper_bitget::sign::{Query, Signer, sign_request};
 
 fn fixture(name: &str) -> String {
     let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
@@ -59,6 +59,19 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             sign_request(
                 black_box("test-secret-123"),
+                black_box("1684814440729"),
+                "POST",
+                "/api/v2/mix/order/place-order",
+                "",
+                black_box(body),
+            )
+        })
+    });
+    // What the client does per request: the key was set up once, with the client.
+    let signer = Signer::new("test-secret-123");
+    c.bench_function("sign_post_place_order_keyed", |b| {
+        b.iter(|| {
+            signer.sign(
                 black_box("1684814440729"),
                 "POST",
                 "/api/v2/mix/order/place-order",
