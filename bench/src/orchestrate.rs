@@ -192,14 +192,8 @@ pub fn run(o: &Options) -> anyhow::Result<()> {
                 o.iterations,
                 &mut orders[i],
             )?;
-            // In chunks: the simulator caps the resting orders of a symbol, as Bitget does.
-            let mut left = if i < RUST_CLIENTS { o.iterations } else { 0 };
-            while left > 0 {
-                let n = left.min(CALL_CHUNK);
-                for ((call, _), tally) in CALLS.iter().zip(calls.iter_mut()) {
-                    measure(&mut clients[i], &sim, call, n, &mut tally[i])?;
-                }
-                left -= n;
+            if i < RUST_CLIENTS {
+                measure_calls(&mut clients[i], &sim, o.iterations, &mut calls, i)?;
             }
             measure(
                 &mut clients[i],
@@ -253,6 +247,26 @@ fn measure(c: &mut Proc, sim: &Proc, cmd: &str, n: u64, t: &mut Tally) -> anyhow
     t.sim_cpu_ns += cpu_ns(sim.pid).saturating_sub(s0);
     let lat = v["lat_us"].as_array().context("lat_us")?;
     t.lat_us.extend(lat.iter().filter_map(Value::as_f64));
+    Ok(())
+}
+
+/// `n` calls of each type alone for client `i`, in chunks: the simulator caps the resting
+/// orders of a symbol, as Bitget does.
+fn measure_calls(
+    c: &mut Proc,
+    sim: &Proc,
+    n: u64,
+    calls: &mut [Vec<Tally>],
+    i: usize,
+) -> anyhow::Result<()> {
+    let mut left = n;
+    while left > 0 {
+        let k = left.min(CALL_CHUNK);
+        for ((call, _), tally) in CALLS.iter().zip(calls.iter_mut()) {
+            measure(c, sim, call, k, &mut tally[i])?;
+        }
+        left -= k;
+    }
     Ok(())
 }
 
