@@ -120,6 +120,9 @@ pub fn run(o: &SimOptions) -> anyhow::Result<()> {
         for k in 0..sides.len() {
             let s = &mut sides[(k + round) % 2];
             let s0 = cpu_ns(s.sim.pid);
+            // The orchestrator is a plain thread (no actix runtime here); measuring idle CPU
+            // is waiting.
+            #[allow(clippy::disallowed_methods)]
             std::thread::sleep(Duration::from_secs(o.ws_seconds));
             s.idle_cpu_ns += cpu_ns(s.sim.pid).saturating_sub(s0);
             measure(&mut s.client, &s.sim, "orders", o.iterations, &mut s.orders)?;

@@ -34,7 +34,7 @@ fn to_side(levels: &[(Decimal, Decimal)]) -> Side {
         .rev()
         .map(|(p, s)| (*p, fmt(*p), fmt(*s)))
         .collect();
-    side.sort_by(|a, b| a.0.cmp(&b.0));
+    side.sort_by_key(|a| a.0);
     side.dedup_by(|later, kept| later.0 == kept.0);
     side
 }

@@ -5,7 +5,6 @@ use super::book::BookView;
 use super::frame::MarketFrame;
 use super::{WsCommand, render};
 use crate::engine::Event;
-use crate::rest::auth::{prehash, signature_ok};
 use crate::state::{Shared, lock};
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason, Closed, MessageStream, Session};
 use serde_json::{Value, json};
@@ -33,7 +32,7 @@ pub(super) struct Sub {
 }
 
 /// How a connection ends.
-enum Exit {
+pub(super) enum Exit {
     /// Close frame with a reason.
     Close(Option<CloseReason>),
     /// Cut without a close frame.
@@ -161,7 +160,7 @@ pub async fn run(
     }
 }
 
-fn close(code: CloseCode, text: &str) -> Exit {
+pub(super) fn close(code: CloseCode, text: &str) -> Exit {
     Exit::Close(Some(CloseReason {
         code,
         description: Some(text.to_string()),
@@ -169,11 +168,16 @@ fn close(code: CloseCode, text: &str) -> Exit {
 }
 
 impl Conn {
-    async fn send(&mut self, v: &Value) -> Result<(), Closed> {
+    pub(super) async fn send(&mut self, v: &Value) -> Result<(), Closed> {
         self.session.text(v.to_string()).await
     }
 
-    async fn error(&mut self, code: u32, msg: &str, arg: Option<&Value>) -> Result<(), Closed> {
+    pub(super) async fn error(
+        &mut self,
+        code: u32,
+        msg: &str,
+        arg: Option<&Value>,
+    ) -> Result<(), Closed> {
         let mut v = json!({ "event": "error", "code": code, "msg": msg });
         if let Some(a) = arg {
             v["arg"] = a.clone();
@@ -258,68 +262,6 @@ impl Conn {
             _ => self.error(30003, "Invalid op", None).await,
         };
         sent.map_err(|_| Exit::Drop)
-    }
-
-    async fn login(&mut self, arg: Option<&Value>) -> Result<(), Exit> {
-        let failure = match self.check_login(arg) {
-            Ok(uid) => {
-                self.uid = Some(uid);
-                let code = if self.shared.cfg.ws_login_code_numeric {
-                    json!(0)
-                } else {
-                    json!("0")
-                };
-                return self
-                    .send(&json!({ "event": "login", "code": code, "msg": "" }))
-                    .await
-                    .map_err(|_| Exit::Drop);
-            }
-            Err(f) => f,
-        };
-        let _ = self.error(failure.0, failure.1, None).await;
-        Err(close(CloseCode::Policy, "login failed"))
-    }
-
-    fn check_login(&self, arg: Option<&Value>) -> Result<u64, (u32, &'static str)> {
-        if !self.private {
-            return Err((30005, "Login failed: public channel"));
-        }
-        if crate::faults::ws::login_refused(&self.shared) {
-            return Err((30005, "Login failed"));
-        }
-        let a = arg.ok_or((30016, "Param error"))?;
-        let field = |k: &str| a[k].as_str().map(str::to_string);
-        let key = field("apiKey").ok_or((30011, "Invalid ACCESS_KEY"))?;
-        let entry = self
-            .shared
-            .keys
-            .get(&key)
-            .ok_or((30011, "Invalid ACCESS_KEY"))?;
-        // Live accepts the seconds as a string or a JSON number (a widely used client
-        // sends the number); the signature covers the same decimal text either way.
-        let ts_text = match &a["timestamp"] {
-            Value::String(s) => s.clone(),
-            Value::Number(n) if n.is_u64() => n.to_string(),
-            _ => return Err((30013, "Invalid ACCESS_TIMESTAMP")),
-        };
-        let ts: i64 = ts_text
-            .parse()
-            .map_err(|_| (30013, "Invalid ACCESS_TIMESTAMP"))?;
-        if (self.shared.now() / 1000 - ts).abs() > 30 {
-            return Err((30014, "Request timestamp expired"));
-        }
-        if field("passphrase").as_deref() != Some(entry.key.passphrase.as_str()) {
-            return Err((30012, "Invalid ACCESS_PASSPHRASE"));
-        }
-        let sign = field("sign").unwrap_or_default();
-        if !signature_ok(
-            &entry.key.secret,
-            &prehash(&ts_text, "GET", "/user/verify", "", b""),
-            &sign,
-        ) {
-            return Err((30015, "Invalid sign"));
-        }
-        Ok(entry.uid)
     }
 
     async fn subscribe(

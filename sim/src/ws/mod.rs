@@ -4,6 +4,7 @@
 mod book;
 mod conn;
 mod frame;
+mod login;
 mod push;
 mod render;
 
