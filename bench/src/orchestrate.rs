@@ -53,16 +53,16 @@ impl Options {
 }
 
 /// A child process speaking the line protocol.
-struct Proc {
-    name: &'static str,
+pub(crate) struct Proc {
+    pub(crate) name: &'static str,
     child: Child,
     stdin: ChildStdin,
     lines: Receiver<String>,
-    pid: u32,
+    pub(crate) pid: u32,
 }
 
 impl Proc {
-    fn spawn(name: &'static str, mut cmd: Command) -> anyhow::Result<Self> {
+    pub(crate) fn spawn(name: &'static str, mut cmd: Command) -> anyhow::Result<Self> {
         let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -89,17 +89,17 @@ impl Proc {
         })
     }
 
-    fn send(&mut self, line: &str) -> anyhow::Result<()> {
+    pub(crate) fn send(&mut self, line: &str) -> anyhow::Result<()> {
         writeln!(self.stdin, "{line}").with_context(|| format!("{} is gone", self.name))
     }
 
-    fn line(&self, within: Duration) -> anyhow::Result<String> {
+    pub(crate) fn line(&self, within: Duration) -> anyhow::Result<String> {
         self.lines
             .recv_timeout(within)
             .with_context(|| format!("{} did not answer within {within:?}", self.name))
     }
 
-    fn answer(&self, within: Duration) -> anyhow::Result<Value> {
+    pub(crate) fn answer(&self, within: Duration) -> anyhow::Result<Value> {
         let line = self.line(within)?;
         let v: Value = serde_json::from_str(&line)
             .with_context(|| format!("{} answered {line:?}", self.name))?;
@@ -109,7 +109,7 @@ impl Proc {
         Ok(v)
     }
 
-    fn stop(mut self) {
+    pub(crate) fn stop(mut self) {
         use std::sync::mpsc::RecvTimeoutError;
         let _ = self.send("quit");
         drop(self.stdin);
@@ -130,13 +130,13 @@ impl Proc {
 
 /// Latencies and CPU of one client for one operation, over every round.
 #[derive(Default)]
-struct Tally {
-    lat_us: Vec<f64>,
+pub(crate) struct Tally {
+    pub(crate) lat_us: Vec<f64>,
     cpu_ns: u64,
-    sim_cpu_ns: u64,
+    pub(crate) sim_cpu_ns: u64,
 }
 
-const ANSWER_WITHIN: Duration = Duration::from_secs(300);
+pub(crate) const ANSWER_WITHIN: Duration = Duration::from_secs(300);
 
 /// The call types measured one at a time (Rust clients only: the first [`RUST_CLIENTS`]),
 /// with their table titles.
@@ -239,7 +239,13 @@ fn name_of(kind: &str) -> &'static str {
     }
 }
 
-fn measure(c: &mut Proc, sim: &Proc, cmd: &str, n: u64, t: &mut Tally) -> anyhow::Result<()> {
+pub(crate) fn measure(
+    c: &mut Proc,
+    sim: &Proc,
+    cmd: &str,
+    n: u64,
+    t: &mut Tally,
+) -> anyhow::Result<()> {
     let (c0, s0) = (cpu_ns(c.pid), cpu_ns(sim.pid));
     c.send(&format!("{cmd} {n}"))?;
     let v = c.answer(ANSWER_WITHIN)?;

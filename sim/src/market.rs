@@ -6,8 +6,9 @@ use crate::num::{ceil_to, floor_to, round_to};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, Normal, StandardNormal};
-use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
+use std::cell::Cell;
 use std::collections::VecDeque;
 
 /// Levels generated per side of the book.
@@ -80,6 +81,25 @@ pub struct Market {
     rng: StdRng,
     scripted: VecDeque<Decimal>,
     next_trade_id: u64,
+    /// A candle was ever appended out of time order (the wall clock stepped back): the
+    /// 24-hour statistics then scan every candle instead of using `closed_stats`.
+    unsorted: bool,
+    /// The 24-hour sums over the closed candles (all but the newest), which only change when
+    /// a candle is added or leaves the window: a ticker render is then O(1), not O(candles).
+    closed_stats: Cell<Option<ClosedStats>>,
+}
+
+/// Sums over closed candles `from..len - 1` while the deque holds `len` candles starting at
+/// `front_ts` (closed candles never change, so that identifies the range's content).
+#[derive(Debug, Clone, Copy)]
+struct ClosedStats {
+    len: usize,
+    front_ts: i64,
+    from: usize,
+    high: Option<Decimal>,
+    low: Option<Decimal>,
+    base_vol: Decimal,
+    quote_vol: Decimal,
 }
 
 impl Market {
@@ -104,6 +124,8 @@ impl Market {
             rng: StdRng::seed_from_u64(seed ^ salt),
             scripted: VecDeque::new(),
             next_trade_id: 1_000_000_000_000_000_000 + salt % 1_000_000,
+            unsorted: false,
+            closed_stats: Cell::new(None),
         };
         m.seed_history(now_ms);
         m.rebuild_book();
@@ -174,7 +196,8 @@ impl Market {
                 c.base_vol += size;
                 c.quote_vol += size * price;
             }
-            _ => {
+            back => {
+                self.unsorted |= back.is_some_and(|c| c.ts > bucket);
                 self.candles.push_back(Candle {
                     ts: bucket,
                     open: price,
@@ -223,11 +246,19 @@ impl Market {
         round_to(price * factor, self.tick).max(self.tick)
     }
 
+    /// A book level's size: the configured size times a uniform draw in [0.2, 1.8), floored
+    /// to the size step. The draw becomes a Decimal at 1e-12 resolution by integer scaling
+    /// (`Decimal::from_f64`, 100 times per market move, was the largest cost of a tick), and
+    /// a power-of-ten step floors by truncating places instead of dividing.
     fn random_size(&mut self) -> Decimal {
         let u: f64 = self.rng.random_range(0.2..1.8);
         let step = self.spec.size_multiplier;
-        let raw = self.spec.book_level_size * Decimal::from_f64(u).unwrap_or(Decimal::ONE);
-        floor_to(raw, step).max(step)
+        let raw = self.spec.book_level_size * Decimal::new((u * 1e12) as i64, 12);
+        let floored = match places_of_power_of_ten(step) {
+            Some(dp) => raw.round_dp_with_strategy(dp, RoundingStrategy::ToNegativeInfinity),
+            None => floor_to(raw, step),
+        };
+        floored.max(step)
     }
 
     /// Regenerates the synthetic book around the last price.
@@ -269,6 +300,65 @@ impl Market {
     /// 24-hour statistics: `(open, high, low, base volume, quote volume)`.
     pub fn stats_24h(&self, now_ms: i64) -> (Decimal, Decimal, Decimal, Decimal, Decimal) {
         let since = now_ms - 24 * 60 * MINUTE_MS;
+        let (Some(live), false) = (self.candles.back(), self.unsorted) else {
+            return self.stats_24h_scan(since);
+        };
+        let len = self.candles.len();
+        let from = self.candles.partition_point(|c| c.ts < since);
+        if from == len {
+            return (
+                self.last,
+                self.last,
+                self.last,
+                Decimal::ZERO,
+                Decimal::ZERO,
+            );
+        }
+        let closed = self.closed_stats(len, from);
+        let open = self.candles.get(from).map_or(live.open, |c| c.open);
+        let (mut hi, mut lo) = (self.last.max(live.high), self.last.min(live.low));
+        if let (Some(h), Some(l)) = (closed.high, closed.low) {
+            hi = hi.max(h);
+            lo = lo.min(l);
+        }
+        (
+            open,
+            hi,
+            lo,
+            closed.base_vol + live.base_vol,
+            closed.quote_vol + live.quote_vol,
+        )
+    }
+
+    /// The closed candles' sums from `from`, cached until the candles or the window move.
+    fn closed_stats(&self, len: usize, from: usize) -> ClosedStats {
+        let front_ts = self.candles.front().map_or(0, |c| c.ts);
+        if let Some(s) = self.closed_stats.get()
+            && (s.len, s.front_ts, s.from) == (len, front_ts, from)
+        {
+            return s;
+        }
+        let mut s = ClosedStats {
+            len,
+            front_ts,
+            from,
+            high: None,
+            low: None,
+            base_vol: Decimal::ZERO,
+            quote_vol: Decimal::ZERO,
+        };
+        for c in self.candles.range(from..len.saturating_sub(1)) {
+            s.high = Some(s.high.map_or(c.high, |h| h.max(c.high)));
+            s.low = Some(s.low.map_or(c.low, |l| l.min(c.low)));
+            s.base_vol += c.base_vol;
+            s.quote_vol += c.quote_vol;
+        }
+        self.closed_stats.set(Some(s));
+        s
+    }
+
+    /// The same statistics by scanning every candle (candles out of time order).
+    fn stats_24h_scan(&self, since: i64) -> (Decimal, Decimal, Decimal, Decimal, Decimal) {
         let mut it = self.candles.iter().filter(|c| c.ts >= since).peekable();
         let open = it.peek().map(|c| c.open).unwrap_or(self.last);
         let (mut hi, mut lo, mut bv, mut qv) = (self.last, self.last, Decimal::ZERO, Decimal::ZERO);
@@ -280,6 +370,13 @@ impl Market {
         }
         (open, hi, lo, bv, qv)
     }
+}
+
+/// `Some(k)` when `step` is exactly 10^-k (0.0001, 0.1, 1): flooring to it is truncating to k
+/// places.
+fn places_of_power_of_ten(step: Decimal) -> Option<u32> {
+    let n = step.normalize();
+    (n.mantissa() == 1).then(|| n.scale())
 }
 
 #[cfg(test)]
@@ -321,5 +418,47 @@ mod tests {
         let last = m.candles.back().expect("candle");
         assert_eq!(last.close, dec!(70000.5));
         assert!(m.candles.len() >= 300);
+    }
+
+    #[test]
+    fn power_of_ten_steps_floor_like_division() {
+        assert_eq!(places_of_power_of_ten(dec!(0.0001)), Some(4));
+        assert_eq!(places_of_power_of_ten(dec!(1)), Some(0));
+        assert_eq!(places_of_power_of_ten(dec!(0.10)), Some(1));
+        assert_eq!(places_of_power_of_ten(dec!(0.5)), None);
+        assert_eq!(places_of_power_of_ten(dec!(10)), None);
+        for (v, step) in [
+            (dec!(1.23456), dec!(0.01)),
+            (dec!(0.00019), dec!(0.0001)),
+            (dec!(7.9), dec!(1)),
+        ] {
+            let dp = places_of_power_of_ten(step).expect("power of ten");
+            assert_eq!(
+                v.round_dp_with_strategy(dp, RoundingStrategy::ToNegativeInfinity),
+                floor_to(v, step)
+            );
+        }
+    }
+
+    #[test]
+    fn cached_24h_stats_equal_a_full_scan() {
+        let mut m = Market::new(default_symbols().remove(0), 3, 1_700_000_000_000);
+        let day = 24 * 60 * MINUTE_MS;
+        // Steps every 37 s over 30 h: candles are added and leave the window as now moves.
+        for i in 0..(30 * 3600 / 37) {
+            let now = 1_700_000_000_000 + i * 37_000;
+            m.step(now, 37.0);
+            for probe in [now + 59_999, now + day / 2] {
+                assert_eq!(
+                    m.stats_24h(probe),
+                    m.stats_24h_scan(probe - day),
+                    "at {probe}"
+                );
+            }
+        }
+        // A clock stepping back falls back to the scan and stays right.
+        m.step(1_700_000_000_000, 1.0);
+        let now = 1_700_000_000_000 + 31 * 3600 * 1000;
+        assert_eq!(m.stats_24h(now), m.stats_24h_scan(now - day));
     }
 }

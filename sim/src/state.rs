@@ -6,10 +6,11 @@ use crate::faults::Faults;
 use crate::feeds::Feeds;
 use crate::rest::auth::KeyEntry;
 use crate::rest::limits::Limiter;
+use crate::ws::{BookLevels, MarketFrame};
 use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, AtomicUsize};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::broadcast;
 
@@ -65,8 +66,12 @@ pub struct Shared {
     pub faults: Mutex<Faults>,
     /// Request log.
     pub log: Mutex<VecDeque<LogEntry>>,
-    /// Engine events for WebSocket subscribers.
+    /// Engine events for WebSocket subscribers (private data; market moves go to `frames`).
     pub events: broadcast::Sender<Event>,
+    /// Market moves rendered once for every public WebSocket connection.
+    pub frames: broadcast::Sender<Arc<MarketFrame>>,
+    /// Each symbol's book levels in the last frame (the next frame's delta is from them).
+    frame_books: Mutex<HashMap<String, Arc<BookLevels>>>,
     /// Control commands for WebSocket connections.
     pub ws_control: broadcast::Sender<crate::ws::WsCommand>,
     /// Delay added before every WebSocket push, ms.
@@ -101,6 +106,7 @@ impl Shared {
             .collect();
         let now = wall_ms() + cfg.clock_offset_ms;
         let (events, _) = broadcast::channel(4096);
+        let (frames, _) = broadcast::channel(4096);
         let (ws_control, _) = broadcast::channel(64);
         Shared {
             engine: Mutex::new(Engine::new(&cfg, now)),
@@ -109,6 +115,8 @@ impl Shared {
             log: Mutex::new(VecDeque::new()),
             keys,
             events,
+            frames,
+            frame_books: Mutex::new(HashMap::new()),
             ws_control,
             ws_delay_ms: AtomicU64::new(0),
             ws_connections: AtomicUsize::new(0),
@@ -124,10 +132,22 @@ impl Shared {
         wall_ms() + self.cfg.clock_offset_ms
     }
 
-    /// Publishes the engine's pending events.
+    /// Publishes the engine's pending events: a market move as one frame rendered for every
+    /// public connection (none when no connection listens), the rest as they are.
     pub fn publish(&self, engine: &mut Engine) {
-        engine.audit_equity(self.now());
+        let now = self.now();
+        engine.audit_equity(now);
         for e in engine.drain_events() {
+            if let Event::Market(symbol) = &e {
+                if self.frames.receiver_count() > 0
+                    && let Some(m) = engine.markets.get(symbol)
+                {
+                    let f = MarketFrame::render(m, now, &mut lock(&self.frame_books));
+                    // Every receiver may have gone since the count: nothing to deliver then.
+                    let _ = self.frames.send(Arc::new(f));
+                }
+                continue;
+            }
             // No subscriber is not an error: events are best-effort notifications.
             let _ = self.events.send(e);
         }

@@ -4,7 +4,6 @@
 
 use crate::state::{Shared, lock};
 use actix_ws::Session;
-use serde_json::Value;
 use std::time::Duration;
 
 /// Called before a connection sends `msgs`: waits out a `ws_delay` episode (and the control
@@ -15,8 +14,8 @@ pub async fn before_push(
     shared: &std::sync::Arc<Shared>,
     session: &Session,
     private: bool,
-    msgs: Vec<Value>,
-) -> Vec<Value> {
+    msgs: Vec<String>,
+) -> Vec<String> {
     let (delay, held) = {
         let mut f = lock(&shared.faults);
         let ws = f.ws();
@@ -47,7 +46,7 @@ pub async fn before_push(
                 actix_rt::time::sleep(Duration::from_millis(hold_ms)).await;
                 // The connection may have closed meanwhile; the push is then lost, as it
                 // would be on a real exchange. Sent, it is a delivery like any other.
-                if s.text(m.to_string()).await.is_ok() {
+                if s.text(m).await.is_ok() {
                     lock(&shared.feeds).delivered(private, shared.now());
                 }
             });

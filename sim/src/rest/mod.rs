@@ -9,9 +9,9 @@ pub(crate) mod market;
 pub mod params;
 mod plan;
 pub(crate) mod render;
+mod routes;
 mod trade;
 
-use crate::engine::Engine;
 use crate::error::{ApiError, ApiResult};
 use crate::faults::{Fault, FaultKind};
 use crate::state::{LogEntry, Shared, lock};
@@ -21,6 +21,7 @@ use auth::{AuthHeaders, KeyEntry, Need};
 use futures_util::StreamExt;
 use limits::Scope;
 use params::Params;
+use routes::{ROUTES, Route};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -34,276 +35,25 @@ pub struct Ctx {
     pub key: Option<KeyEntry>,
 }
 
-type Handler = fn(&mut Engine, &Ctx, &Params) -> ApiResult<Value>;
-
-struct Route {
-    get: bool,
-    path: &'static str,
-    per_second: u32,
-    need: Need,
-    handler: Handler,
+/// Bitget's envelope, its fields in the order serde_json's maps write them (alphabetical).
+#[derive(serde::Serialize)]
+struct Envelope<'a> {
+    code: &'a str,
+    data: &'a Value,
+    msg: &'a str,
+    #[serde(rename = "requestTime")]
+    request_time: i64,
 }
 
-const fn r(get: bool, path: &'static str, per_second: u32, need: Need, handler: Handler) -> Route {
-    Route {
-        get,
-        path,
-        per_second,
-        need,
-        handler,
-    }
-}
-
-use Need::{Public, Read, TradeOrders as Orders, TradePositions as Positions};
-
-/// Every endpoint with its documented limit (spec §4).
-static ROUTES: &[Route] = &[
-    r(true, "/api/v2/public/time", 20, Public, market::time),
-    r(
-        true,
-        "/api/v2/spot/public/coins",
-        20,
-        Public,
-        market::spot_coins,
-    ),
-    r(
-        true,
-        "/api/v2/mix/market/contracts",
-        20,
-        Public,
-        market::contracts,
-    ),
-    r(
-        true,
-        "/api/v2/mix/market/ticker",
-        20,
-        Public,
-        market::ticker,
-    ),
-    r(
-        true,
-        "/api/v2/mix/market/tickers",
-        20,
-        Public,
-        market::tickers,
-    ),
-    r(
-        true,
-        "/api/v2/mix/market/symbol-price",
-        20,
-        Public,
-        market::symbol_price,
-    ),
-    r(
-        true,
-        "/api/v2/mix/market/candles",
-        20,
-        Public,
-        market::candles,
-    ),
-    r(
-        true,
-        "/api/v2/mix/market/history-candles",
-        20,
-        Public,
-        market::candles,
-    ),
-    r(
-        true,
-        "/api/v2/mix/market/merge-depth",
-        20,
-        Public,
-        market::merge_depth,
-    ),
-    r(
-        true,
-        "/api/v2/mix/market/fills",
-        20,
-        Public,
-        market::public_fills,
-    ),
-    r(
-        true,
-        "/api/v2/mix/account/account",
-        10,
-        Read,
-        account::account,
-    ),
-    r(
-        true,
-        "/api/v2/mix/account/accounts",
-        10,
-        Read,
-        account::accounts,
-    ),
-    r(
-        false,
-        "/api/v2/mix/account/set-leverage",
-        5,
-        Positions,
-        account::set_leverage,
-    ),
-    r(
-        false,
-        "/api/v2/mix/account/set-margin-mode",
-        5,
-        Positions,
-        account::set_margin_mode,
-    ),
-    r(
-        false,
-        "/api/v2/mix/account/set-position-mode",
-        5,
-        Positions,
-        account::set_position_mode,
-    ),
-    r(
-        true,
-        "/api/v2/mix/position/single-position",
-        10,
-        Read,
-        account::single_position,
-    ),
-    r(
-        true,
-        "/api/v2/mix/position/all-position",
-        5,
-        Read,
-        account::all_position,
-    ),
-    r(
-        false,
-        "/api/v2/mix/order/place-order",
-        10,
-        Orders,
-        trade::place_order,
-    ),
-    r(
-        false,
-        "/api/v2/mix/order/batch-place-order",
-        5,
-        Orders,
-        trade::batch_place,
-    ),
-    r(
-        false,
-        "/api/v2/mix/order/cancel-order",
-        10,
-        Orders,
-        trade::cancel_order,
-    ),
-    r(
-        false,
-        "/api/v2/mix/order/batch-cancel-orders",
-        10,
-        Orders,
-        trade::batch_cancel,
-    ),
-    r(
-        false,
-        "/api/v2/mix/order/cancel-all-orders",
-        10,
-        Orders,
-        trade::cancel_all,
-    ),
-    r(
-        false,
-        "/api/v2/mix/order/modify-order",
-        10,
-        Orders,
-        trade::modify_order,
-    ),
-    r(
-        false,
-        "/api/v2/mix/order/close-positions",
-        1,
-        Orders,
-        trade::close_positions,
-    ),
-    r(true, "/api/v2/mix/order/detail", 10, Read, trade::detail),
-    r(
-        true,
-        "/api/v2/mix/order/orders-pending",
-        10,
-        Read,
-        trade::orders_pending,
-    ),
-    r(
-        true,
-        "/api/v2/mix/order/orders-history",
-        10,
-        Read,
-        trade::orders_history,
-    ),
-    r(true, "/api/v2/mix/order/fills", 10, Read, trade::fills),
-    r(
-        true,
-        "/api/v2/mix/order/fill-history",
-        10,
-        Read,
-        trade::fills,
-    ),
-    r(
-        false,
-        "/api/v2/mix/order/place-tpsl-order",
-        10,
-        Orders,
-        plan::place_tpsl,
-    ),
-    r(
-        false,
-        "/api/v2/mix/order/place-pos-tpsl",
-        10,
-        Orders,
-        plan::place_pos_tpsl,
-    ),
-    r(
-        false,
-        "/api/v2/mix/order/modify-tpsl-order",
-        10,
-        Orders,
-        plan::modify_tpsl,
-    ),
-    r(
-        false,
-        "/api/v2/mix/order/place-plan-order",
-        10,
-        Orders,
-        plan::place_plan,
-    ),
-    r(
-        true,
-        "/api/v2/mix/order/orders-plan-pending",
-        10,
-        Read,
-        plan::plans_pending,
-    ),
-    r(
-        false,
-        "/api/v2/mix/order/cancel-plan-order",
-        10,
-        Orders,
-        plan::cancel_plan,
-    ),
-    r(
-        true,
-        "/api/v2/mix/order/orders-plan-history",
-        10,
-        Read,
-        plan::plans_history,
-    ),
-    r(
-        true,
-        "/api/v2/spot/account/info",
-        1,
-        Read,
-        account::key_info,
-    ),
-];
-
-/// The success envelope.
-fn ok_body(now: i64, data: Value) -> String {
-    json!({ "code": "00000", "msg": "success", "requestTime": now, "data": data }).to_string()
+/// The success envelope (serialized from a borrow: the data is not copied first).
+fn ok_body(now: i64, data: &Value) -> String {
+    let e = Envelope {
+        code: "00000",
+        data,
+        msg: "success",
+        request_time: now,
+    };
+    serde_json::to_string(&e).unwrap_or_default()
 }
 
 /// The error envelope.
@@ -369,11 +119,14 @@ pub async fn dispatch(
         actix_rt::time::sleep(Duration::from_millis(pre_delay)).await;
     }
     let body = read_body(payload, shared.cfg.max_body_bytes).await;
-    let client_oid = client_oid_of(
-        &method,
-        &query,
-        body.as_ref().map(Vec::as_slice).unwrap_or_default(),
-    );
+    // Parsed once: for the log's clientOid here (requests refused before their parameters are
+    // read are attributed too) and for the handler, which reports a parse error in its turn.
+    let params = if method == "GET" {
+        Params::from_query(&query)
+    } else {
+        Params::from_body(body.as_ref().map(Vec::as_slice).unwrap_or_default())
+    };
+    let client_oid = params.as_ref().map(client_oid_of).unwrap_or_default();
     let outcome = match (route, body) {
         (None, _) => Outcome {
             result: Err(ApiError::new("40404", "Request URL NOT FOUND").with_http(404)),
@@ -393,11 +146,20 @@ pub async fn dispatch(
             uid: None,
             applied: false,
         },
-        (Some(rt), Ok(body)) => handle(&shared, &req, rt, &method, &path, &query, &body, &faults),
+        (Some(rt), Ok(body)) => {
+            let r = Request {
+                method: &method,
+                path: &path,
+                query: &query,
+                body: &body,
+                params,
+            };
+            handle(&shared, &req, rt, r, &faults)
+        }
     };
     let now = shared.now();
     let (status, text) = match &outcome.result {
-        Ok(data) => (200, ok_body(now, data.clone())),
+        Ok(data) => (200, ok_body(now, data)),
         Err(e) => (e.http, err_body(now, e)),
     };
     let code = match &outcome.result {
@@ -465,34 +227,33 @@ fn mask(key: &str) -> String {
     format!("{head}…")
 }
 
-/// The request's `clientOid` (or `newClientOid`) for the log, read from the raw request so
-/// that requests refused before parsing (faults, auth) are attributed too.
-fn client_oid_of(method: &str, query: &str, body: &[u8]) -> String {
-    let from = |p: &Params| {
-        p.str("clientOid")
-            .ok()
-            .flatten()
-            .or(p.str("newClientOid").ok().flatten())
-    };
-    let params = if method == "GET" {
-        Params::from_query(query).ok()
-    } else {
-        Params::from_body(body).ok()
-    };
-    params.as_ref().and_then(from).unwrap_or_default()
+/// The request's `clientOid` (or `newClientOid`) for the log.
+fn client_oid_of(p: &Params) -> String {
+    p.str("clientOid")
+        .ok()
+        .flatten()
+        .or(p.str("newClientOid").ok().flatten())
+        .unwrap_or_default()
 }
 
-#[allow(clippy::too_many_arguments)]
-fn handle(
-    shared: &Shared,
-    req: &HttpRequest,
-    rt: &Route,
-    method: &str,
-    path: &str,
-    query: &str,
-    body: &[u8],
-    faults: &[Fault],
-) -> Outcome {
+/// What `handle` needs of the request besides its headers.
+struct Request<'a> {
+    method: &'a str,
+    path: &'a str,
+    query: &'a str,
+    body: &'a [u8],
+    /// The query (GET) or the JSON body (POST), parsed.
+    params: ApiResult<Params>,
+}
+
+fn handle(shared: &Shared, req: &HttpRequest, rt: &Route, r: Request, faults: &[Fault]) -> Outcome {
+    let Request {
+        method,
+        path,
+        query,
+        body,
+        params,
+    } = r;
     let mut uid = None;
     let result = (|| {
         let now = shared.now();
@@ -557,9 +318,7 @@ fn handle(
         {
             return Err(ApiError::rate_limited());
         }
-        let params = if method == "GET" {
-            Params::from_query(query)?
-        } else {
+        if method != "GET" {
             let ct = header(req, "content-type").unwrap_or("");
             if !body.is_empty() && !ct.to_ascii_lowercase().contains("application/json") {
                 return Err(ApiError::new(
@@ -567,8 +326,8 @@ fn handle(
                     "Invalid Content_Type, please use the application/json format",
                 ));
             }
-            Params::from_body(body)?
-        };
+        }
+        let params = params?;
         let ctx = Ctx {
             uid: uid.unwrap_or(0),
             now,

@@ -1,43 +1,77 @@
 //! The `books` channel's per-connection view: snapshot, then deltas against what this
 //! connection was last sent, with `seq`/`pseq` and the CRC-32 checksum of spec §7.7.
+//!
+//! The levels of one market move are formatted once ([`BookLevels`]) and shared by every
+//! connection (`frame.rs`); a view remembers which levels it was sent, so a connection that
+//! saw the previous move can send the delta computed once for everybody.
 
 use crate::market::Levels;
 use crate::num::fmt;
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Arc;
 
-/// Price levels as sent: price → (price text, size text).
-type Side = BTreeMap<Decimal, (String, String)>;
+/// Price levels as sent, ascending by price: (price, price text, size text).
+type Side = Vec<(Decimal, String, String)>;
 
-/// What one connection believes one symbol's book is.
-#[derive(Default)]
-pub struct BookView {
+/// Bids and asks as texts, with the checksum of their first 25 levels.
+#[derive(Debug, Default, PartialEq)]
+pub struct BookLevels {
     bids: Side,
     asks: Side,
-    /// `seq` of the last push.
-    pub seq: u64,
+    /// Checksum of the first 25 bids and asks.
+    pub checksum: i32,
 }
 
-fn to_side(levels: &Levels) -> Side {
-    levels
+/// Changed levels, bids best (highest) first then asks best (lowest) first, each
+/// `(price, size)` with size `"0"` for a level removed.
+pub type Delta = (Vec<(String, String)>, Vec<(String, String)>);
+
+/// Formats `levels`, ascending by price; a price given twice keeps its last size.
+fn to_side(levels: &[(Decimal, Decimal)]) -> Side {
+    let mut side: Side = levels
         .iter()
-        .map(|(p, s)| (*p, (fmt(*p), fmt(*s))))
-        .collect()
+        .rev()
+        .map(|(p, s)| (*p, fmt(*p), fmt(*s)))
+        .collect();
+    side.sort_by_key(|a| a.0);
+    side.dedup_by(|later, kept| later.0 == kept.0);
+    side
 }
 
+/// Levels removed (size `"0"`) or changed from `old` to `new`, in price order (ascending):
+/// one merge of the two sorted sides.
 fn delta(old: &Side, new: &Side) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for (p, (pt, _)) in old {
-        if !new.contains_key(p) {
-            out.push((pt.clone(), "0".to_string()));
+    let (mut i, mut j) = (0, 0);
+    loop {
+        match (old.get(i), new.get(j)) {
+            (Some(o), Some(n)) if o.0 == n.0 => {
+                if (&o.1, &o.2) != (&n.1, &n.2) {
+                    out.push((n.1.clone(), n.2.clone()));
+                }
+                i += 1;
+                j += 1;
+            }
+            (Some(o), Some(n)) if o.0 > n.0 => {
+                out.push((n.1.clone(), n.2.clone()));
+                j += 1;
+            }
+            (Some(o), _) => {
+                out.push((o.1.clone(), "0".to_string()));
+                i += 1;
+            }
+            (None, Some(n)) => {
+                out.push((n.1.clone(), n.2.clone()));
+                j += 1;
+            }
+            (None, None) => return out,
         }
     }
-    for (p, level) in new {
-        if old.get(p) != Some(level) {
-            out.push(level.clone());
-        }
-    }
-    out
+}
+
+fn texts<'a>(it: impl Iterator<Item = &'a (Decimal, String, String)>) -> Vec<(String, String)> {
+    it.map(|(_, p, s)| (p.clone(), s.clone())).collect()
 }
 
 /// Signed CRC-32 of the first 25 bids and asks interleaved, `bid:size:ask:size:…`.
@@ -56,7 +90,102 @@ pub fn checksum(bids: &[(String, String)], asks: &[(String, String)]) -> i32 {
     crc32fast::hash(parts.join(":").as_bytes()) as i32
 }
 
+impl BookLevels {
+    /// Formats `bids` (best first) and `asks` (best first).
+    pub fn of(bids: &[(Decimal, Decimal)], asks: &[(Decimal, Decimal)]) -> Self {
+        Self::from_sides(to_side(bids), to_side(asks))
+    }
+
+    fn from_sides(bids: Side, asks: Side) -> Self {
+        let top_b = texts(bids.iter().rev().take(25));
+        let top_a = texts(asks.iter().take(25));
+        let checksum = checksum(&top_b, &top_a);
+        Self {
+            bids,
+            asks,
+            checksum,
+        }
+    }
+
+    /// The first `depth` levels of each side as their own book (`books1`/`5`/`15`).
+    pub fn top(&self, depth: usize) -> Self {
+        let skip = self.bids.len().saturating_sub(depth);
+        let bids = self.bids[skip..].to_vec();
+        let asks = self.asks.iter().take(depth).cloned().collect();
+        Self::from_sides(bids, asks)
+    }
+
+    /// Every level, as a snapshot sends them.
+    pub fn all(&self) -> Delta {
+        (texts(self.bids.iter().rev()), texts(self.asks.iter()))
+    }
+
+    /// What changed from `old` (nothing sent yet = everything) to `self`.
+    pub fn delta_from(&self, old: Option<&BookLevels>) -> Delta {
+        let empty = Side::new();
+        let (ob, oa) = old.map_or((&empty, &empty), |o| (&o.bids, &o.asks));
+        let mut bids = delta(ob, &self.bids);
+        bids.reverse();
+        (bids, delta(oa, &self.asks))
+    }
+}
+
+/// `"asks":[[p,s],…],"bids":[[p,s],…]`: the levels of a book push, serialized (prices and
+/// sizes are decimal texts, nothing to escape).
+pub fn levels_json((bids, asks): &Delta) -> String {
+    let mut out = String::with_capacity(24 * (bids.len() + asks.len()) + 20);
+    for (key, side) in [("asks", asks), ("bids", bids)] {
+        if key == "bids" {
+            out.push(',');
+        }
+        let _ = write!(out, "\"{key}\":[");
+        for (i, (p, s)) in side.iter().enumerate() {
+            let sep = if i == 0 { "" } else { "," };
+            let _ = write!(out, "{sep}[\"{p}\",\"{s}\"]");
+        }
+        out.push(']');
+    }
+    out
+}
+
+/// What one connection believes one symbol's book is.
+#[derive(Default)]
+pub struct BookView {
+    /// The levels last sent.
+    sent: Option<Arc<BookLevels>>,
+    /// `seq` of the last push.
+    pub seq: u64,
+}
+
 impl BookView {
+    /// True when the levels last sent are exactly `levels` (the same shared value).
+    pub fn was_sent(&self, levels: Option<&Arc<BookLevels>>) -> bool {
+        match (&self.sent, levels) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+
+    /// Moves the view to `levels`; returns `(changed levels, seq, pseq)` where the levels are
+    /// everything (snapshot), None when `shared` (the caller sends the delta computed once
+    /// for every connection from the levels this view holds), or the delta computed here.
+    pub fn advance_to(
+        &mut self,
+        levels: Arc<BookLevels>,
+        snapshot: bool,
+        shared: bool,
+    ) -> (Option<Delta>, u64, u64) {
+        let changed = match (snapshot, shared) {
+            (true, _) => Some(levels.all()),
+            (false, true) => None,
+            (false, false) => Some(levels.delta_from(self.sent.as_deref())),
+        };
+        self.sent = Some(levels);
+        let pseq = self.seq;
+        self.seq += 1;
+        (changed, self.seq, pseq)
+    }
+
     /// Replaces the view with `bids`/`asks`; returns `(bids, asks, checksum, seq, pseq)` where
     /// the levels are everything (snapshot) or only what changed (update).
     #[allow(clippy::type_complexity)]
@@ -66,34 +195,11 @@ impl BookView {
         asks: &Levels,
         snapshot: bool,
     ) -> (Vec<(String, String)>, Vec<(String, String)>, i32, u64, u64) {
-        let (nb, na) = (to_side(bids), to_side(asks));
-        let (db, da) = if snapshot {
-            (
-                nb.values().rev().cloned().collect(),
-                na.values().cloned().collect(),
-            )
-        } else {
-            let mut db = delta(&self.bids, &nb);
-            db.sort_by(|a, b| {
-                b.0.parse::<Decimal>()
-                    .ok()
-                    .cmp(&a.0.parse::<Decimal>().ok())
-            });
-            let mut da = delta(&self.asks, &na);
-            da.sort_by(|a, b| {
-                a.0.parse::<Decimal>()
-                    .ok()
-                    .cmp(&b.0.parse::<Decimal>().ok())
-            });
-            (db, da)
-        };
-        self.bids = nb;
-        self.asks = na;
-        let top_b: Vec<(String, String)> = self.bids.values().rev().take(25).cloned().collect();
-        let top_a: Vec<(String, String)> = self.asks.values().take(25).cloned().collect();
-        let pseq = self.seq;
-        self.seq += 1;
-        (db, da, checksum(&top_b, &top_a), self.seq, pseq)
+        let levels = Arc::new(BookLevels::of(bids, asks));
+        let checksum = levels.checksum;
+        let (changed, seq, pseq) = self.advance_to(levels, snapshot, false);
+        let (b, a) = changed.unwrap_or_default();
+        (b, a, checksum, seq, pseq)
     }
 }
 

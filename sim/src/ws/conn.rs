@@ -2,9 +2,9 @@
 //! pushes driven by the engine's events (so REST answers and pushes never disagree).
 
 use super::book::BookView;
+use super::frame::MarketFrame;
 use super::{WsCommand, render};
 use crate::engine::Event;
-use crate::rest::auth::{prehash, signature_ok};
 use crate::state::{Shared, lock};
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason, Closed, MessageStream, Session};
 use serde_json::{Value, json};
@@ -22,54 +22,70 @@ const MAX_SUB_REQUESTS_PER_HOUR: usize = 240;
 const MAX_SUBSCRIPTIONS: usize = 1000;
 const MAX_ARGS_BYTES: usize = 4096;
 
-struct Sub {
-    arg: Value,
-    channel: String,
-    inst: String,
+pub(super) struct Sub {
+    /// The canonical arg.
+    pub(super) arg: Value,
+    /// `arg` serialized.
+    pub(super) arg_text: String,
+    pub(super) channel: String,
+    pub(super) inst: String,
 }
 
 /// How a connection ends.
-enum Exit {
+pub(super) enum Exit {
     /// Close frame with a reason.
     Close(Option<CloseReason>),
     /// Cut without a close frame.
     Drop,
 }
 
-struct Conn {
-    shared: Arc<Shared>,
-    session: Session,
-    private: bool,
-    uid: Option<u64>,
-    subs: Vec<Sub>,
-    books: HashMap<String, BookView>,
-    last_trade: HashMap<String, u64>,
+pub(super) struct Conn {
+    pub(super) shared: Arc<Shared>,
+    pub(super) session: Session,
+    pub(super) private: bool,
+    pub(super) uid: Option<u64>,
+    pub(super) subs: Vec<Sub>,
+    pub(super) books: HashMap<String, BookView>,
+    pub(super) last_trade: HashMap<String, u64>,
     recent: VecDeque<Instant>,
     sub_requests: VecDeque<Instant>,
     last_ping: Instant,
     opened: Instant,
-    frozen: bool,
-    corrupt_next: bool,
+    pub(super) frozen: bool,
+    pub(super) corrupt_next: bool,
 }
 
 /// What a connection listens to besides its socket, subscribed (and the connection counted)
 /// before the handshake answer goes out, so nothing published after a client sees the
 /// connection open can pass it by.
 pub struct Feeds {
-    /// Engine events (pushes).
+    /// Engine events (private pushes).
     pub events: broadcast::Receiver<Event>,
+    /// Market moves (public connections only).
+    pub frames: Option<broadcast::Receiver<Arc<MarketFrame>>>,
     /// Control-plane commands.
     pub control: broadcast::Receiver<WsCommand>,
 }
 
 impl Feeds {
     /// Subscribes and counts the connection (`run` uncounts it when it ends).
-    pub fn subscribe(shared: &Shared) -> Self {
+    pub fn subscribe(shared: &Shared, private: bool) -> Self {
         shared.ws_connections.fetch_add(1, Ordering::SeqCst);
         Self {
             events: shared.events.subscribe(),
+            frames: (!private).then(|| shared.frames.subscribe()),
             control: shared.ws_control.subscribe(),
         }
+    }
+}
+
+/// The next market move, or never for a connection without frames.
+async fn next_frame(
+    frames: &mut Option<broadcast::Receiver<Arc<MarketFrame>>>,
+) -> Result<Arc<MarketFrame>, RecvError> {
+    match frames {
+        Some(r) => r.recv().await,
+        None => std::future::pending().await,
     }
 }
 
@@ -84,6 +100,7 @@ pub async fn run(
     let mut stream = stream.max_frame_size(1 << 16).aggregate_continuations();
     let Feeds {
         mut events,
+        mut frames,
         mut control,
     } = feeds;
     let mut check = actix_rt::time::interval(Duration::from_millis(250));
@@ -125,6 +142,11 @@ pub async fn run(
                 Err(RecvError::Lagged(n)) => tracing::debug!(skipped = n, "ws connection lagged; pushes lost"),
                 Err(RecvError::Closed) => break Exit::Drop,
             },
+            f = next_frame(&mut frames) => match f {
+                Ok(f) => if c.on_frame(&f).await.is_err() { break Exit::Drop; },
+                Err(RecvError::Lagged(n)) => tracing::debug!(skipped = n, "ws connection lagged; market pushes lost"),
+                Err(RecvError::Closed) => break Exit::Drop,
+            },
             _ = check.tick() => {
                 if let Some(exit) = c.expired() { break exit; }
                 c.keep_private_fresh();
@@ -138,7 +160,7 @@ pub async fn run(
     }
 }
 
-fn close(code: CloseCode, text: &str) -> Exit {
+pub(super) fn close(code: CloseCode, text: &str) -> Exit {
     Exit::Close(Some(CloseReason {
         code,
         description: Some(text.to_string()),
@@ -146,11 +168,16 @@ fn close(code: CloseCode, text: &str) -> Exit {
 }
 
 impl Conn {
-    async fn send(&mut self, v: &Value) -> Result<(), Closed> {
+    pub(super) async fn send(&mut self, v: &Value) -> Result<(), Closed> {
         self.session.text(v.to_string()).await
     }
 
-    async fn error(&mut self, code: u32, msg: &str, arg: Option<&Value>) -> Result<(), Closed> {
+    pub(super) async fn error(
+        &mut self,
+        code: u32,
+        msg: &str,
+        arg: Option<&Value>,
+    ) -> Result<(), Closed> {
         let mut v = json!({ "event": "error", "code": code, "msg": msg });
         if let Some(a) = arg {
             v["arg"] = a.clone();
@@ -235,68 +262,6 @@ impl Conn {
             _ => self.error(30003, "Invalid op", None).await,
         };
         sent.map_err(|_| Exit::Drop)
-    }
-
-    async fn login(&mut self, arg: Option<&Value>) -> Result<(), Exit> {
-        let failure = match self.check_login(arg) {
-            Ok(uid) => {
-                self.uid = Some(uid);
-                let code = if self.shared.cfg.ws_login_code_numeric {
-                    json!(0)
-                } else {
-                    json!("0")
-                };
-                return self
-                    .send(&json!({ "event": "login", "code": code, "msg": "" }))
-                    .await
-                    .map_err(|_| Exit::Drop);
-            }
-            Err(f) => f,
-        };
-        let _ = self.error(failure.0, failure.1, None).await;
-        Err(close(CloseCode::Policy, "login failed"))
-    }
-
-    fn check_login(&self, arg: Option<&Value>) -> Result<u64, (u32, &'static str)> {
-        if !self.private {
-            return Err((30005, "Login failed: public channel"));
-        }
-        if crate::faults::ws::login_refused(&self.shared) {
-            return Err((30005, "Login failed"));
-        }
-        let a = arg.ok_or((30016, "Param error"))?;
-        let field = |k: &str| a[k].as_str().map(str::to_string);
-        let key = field("apiKey").ok_or((30011, "Invalid ACCESS_KEY"))?;
-        let entry = self
-            .shared
-            .keys
-            .get(&key)
-            .ok_or((30011, "Invalid ACCESS_KEY"))?;
-        // Live accepts the seconds as a string or a JSON number (a widely used client
-        // sends the number); the signature covers the same decimal text either way.
-        let ts_text = match &a["timestamp"] {
-            Value::String(s) => s.clone(),
-            Value::Number(n) if n.is_u64() => n.to_string(),
-            _ => return Err((30013, "Invalid ACCESS_TIMESTAMP")),
-        };
-        let ts: i64 = ts_text
-            .parse()
-            .map_err(|_| (30013, "Invalid ACCESS_TIMESTAMP"))?;
-        if (self.shared.now() / 1000 - ts).abs() > 30 {
-            return Err((30014, "Request timestamp expired"));
-        }
-        if field("passphrase").as_deref() != Some(entry.key.passphrase.as_str()) {
-            return Err((30012, "Invalid ACCESS_PASSPHRASE"));
-        }
-        let sign = field("sign").unwrap_or_default();
-        if !signature_ok(
-            &entry.key.secret,
-            &prehash(&ts_text, "GET", "/user/verify", "", b""),
-            &sign,
-        ) {
-            return Err((30015, "Invalid sign"));
-        }
-        Ok(entry.uid)
     }
 
     async fn subscribe(
@@ -397,232 +362,10 @@ impl Conn {
         };
         let canon = json!({ "instType": "USDT-FUTURES", "channel": channel, key: inst });
         Ok(Sub {
+            arg_text: canon.to_string(),
             arg: canon,
             channel,
             inst,
         })
-    }
-
-    fn push(arg: &Value, action: &str, data: Vec<Value>, now: i64) -> Value {
-        json!({ "action": action, "arg": arg, "data": data, "ts": now })
-    }
-
-    /// The snapshot sent right after a subscription.
-    async fn initial(&mut self, idx: usize) -> Result<(), Closed> {
-        let (channel, inst, arg) = (
-            self.subs[idx].channel.clone(),
-            self.subs[idx].inst.clone(),
-            self.subs[idx].arg.clone(),
-        );
-        let msg = match channel.as_str() {
-            "orders" | "orders-algo" | "fill" => None,
-            "account" | "positions" => self.private_snapshot(&channel),
-            "books" => {
-                self.books.insert(inst.clone(), BookView::default());
-                self.book_push(&arg, &channel, &inst, true)
-            }
-            "trade" => {
-                let e = lock(&self.shared.engine);
-                let m = e.markets.get(&inst);
-                let data = m.map(|m| render::trades(m, 0, 50)).unwrap_or_default();
-                if let Some(m) = m {
-                    self.last_trade
-                        .insert(inst.clone(), m.trades.back().map(|t| t.id).unwrap_or(0));
-                }
-                Some(Self::push(&arg, "snapshot", data, self.shared.now()))
-            }
-            _ if render::candles_channel(&channel) => {
-                self.candle_push(&arg, &channel, &inst, 100, "snapshot")
-            }
-            _ => self.market_push(&arg, &channel, &inst),
-        };
-        match msg {
-            Some(m) => self.send(&m).await,
-            None => Ok(()),
-        }
-    }
-
-    fn private_snapshot(&self, channel: &str) -> Option<Value> {
-        let uid = self.uid?;
-        let sub = self.subs.iter().find(|s| s.channel == channel)?;
-        let e = lock(&self.shared.engine);
-        let data = match channel {
-            "account" => vec![render::account(&e, uid)],
-            _ => e
-                .positions_of(uid)
-                .map(|p| render::position(&e, p))
-                .collect(),
-        };
-        Some(Self::push(&sub.arg, "snapshot", data, self.shared.now()))
-    }
-
-    fn market_push(&mut self, arg: &Value, channel: &str, inst: &str) -> Option<Value> {
-        match channel {
-            "ticker" => {
-                let e = lock(&self.shared.engine);
-                let now = self.shared.now();
-                Some(Self::push(
-                    arg,
-                    "snapshot",
-                    vec![render::ticker(e.markets.get(inst)?, now)],
-                    now,
-                ))
-            }
-            "books" => self.book_push(arg, channel, inst, false),
-            "books1" | "books5" | "books15" => self.book_push(arg, channel, inst, true),
-            _ => None,
-        }
-    }
-
-    fn book_push(
-        &mut self,
-        arg: &Value,
-        channel: &str,
-        inst: &str,
-        snapshot: bool,
-    ) -> Option<Value> {
-        let depth: usize = channel
-            .trim_start_matches("books")
-            .parse()
-            .unwrap_or(usize::MAX);
-        let (bids, asks) = {
-            let e = lock(&self.shared.engine);
-            let m = e.markets.get(inst)?;
-            (
-                m.bids.iter().take(depth).copied().collect::<Vec<_>>(),
-                m.asks.iter().take(depth).copied().collect::<Vec<_>>(),
-            )
-        };
-        let mut scratch = BookView::default();
-        let view = if channel == "books" {
-            self.books.entry(inst.to_string()).or_default()
-        } else {
-            &mut scratch
-        };
-        let (b, a, mut checksum, seq, pseq) = view.advance(&bids, &asks, snapshot);
-        if self.corrupt_next {
-            self.corrupt_next = false;
-            checksum = checksum.wrapping_add(1);
-        }
-        let level = |v: Vec<(String, String)>| {
-            v.into_iter()
-                .map(|(p, s)| json!([p, s]))
-                .collect::<Vec<_>>()
-        };
-        let now = self.shared.now();
-        let mut data =
-            json!({ "asks": level(a), "bids": level(b), "seq": seq, "ts": now.to_string() });
-        if self.shared.cfg.ws_book_checksum {
-            data["checksum"] = json!(checksum);
-        }
-        if self.shared.cfg.ws_book_pseq && channel == "books" {
-            data["pseq"] = json!(pseq);
-        }
-        let action = if snapshot { "snapshot" } else { "update" };
-        Some(Self::push(arg, action, vec![data], now))
-    }
-
-    fn candle_push(
-        &self,
-        arg: &Value,
-        channel: &str,
-        inst: &str,
-        n: usize,
-        action: &str,
-    ) -> Option<Value> {
-        let e = lock(&self.shared.engine);
-        let rows = render::candles(e.markets.get(inst)?, channel, n)?;
-        Some(Self::push(arg, action, rows, self.shared.now()))
-    }
-
-    async fn on_event(&mut self, ev: Event) -> Result<(), Closed> {
-        if self.frozen {
-            return Ok(());
-        }
-        let msgs = self.messages_for(&ev);
-        if msgs.is_empty() {
-            return Ok(());
-        }
-        let msgs =
-            crate::faults::ws::before_push(&self.shared, &self.session, self.private, msgs).await;
-        for m in msgs {
-            self.send(&m).await?;
-        }
-        Ok(())
-    }
-
-    fn messages_for(&mut self, ev: &Event) -> Vec<Value> {
-        let now = self.shared.now();
-        let mut out = Vec::new();
-        match ev {
-            Event::Market(symbol) => {
-                let targets: Vec<(Value, String)> = self
-                    .subs
-                    .iter()
-                    .filter(|s| &s.inst == symbol)
-                    .map(|s| (s.arg.clone(), s.channel.clone()))
-                    .collect();
-                for (arg, channel) in targets {
-                    let m = match channel.as_str() {
-                        "trade" => self.trade_update(&arg, symbol, now),
-                        c if render::candles_channel(c) => {
-                            self.candle_push(&arg, c, symbol, 1, "update")
-                        }
-                        c => self.market_push(&arg, c, symbol),
-                    };
-                    out.extend(m);
-                }
-            }
-            _ if !self.private => {}
-            Event::Positions(uid) | Event::Account(uid) if Some(*uid) == self.uid => {
-                let channel = if matches!(ev, Event::Account(_)) {
-                    "account"
-                } else {
-                    "positions"
-                };
-                out.extend(self.private_snapshot(channel));
-            }
-            Event::Order(o, f) if Some(o.uid) == self.uid => {
-                for s in self.subs.iter().filter(|s| {
-                    s.channel == "orders" && (s.inst == "default" || s.inst == o.symbol)
-                }) {
-                    out.push(Self::push(
-                        &s.arg,
-                        "snapshot",
-                        vec![render::order(o, f.as_deref())],
-                        now,
-                    ));
-                }
-            }
-            Event::Fill(f) if Some(f.uid) == self.uid => {
-                for s in self
-                    .subs
-                    .iter()
-                    .filter(|s| s.channel == "fill" && (s.inst == "default" || s.inst == f.symbol))
-                {
-                    out.push(Self::push(&s.arg, "snapshot", vec![render::fill(f)], now));
-                }
-            }
-            Event::Plan(p) if Some(p.uid) == self.uid => {
-                for s in self.subs.iter().filter(|s| {
-                    s.channel == "orders-algo" && (s.inst == "default" || s.inst == p.symbol)
-                }) {
-                    out.push(Self::push(&s.arg, "snapshot", vec![render::plan(p)], now));
-                }
-            }
-            _ => {}
-        }
-        out
-    }
-
-    fn trade_update(&mut self, arg: &Value, symbol: &str, now: i64) -> Option<Value> {
-        let e = lock(&self.shared.engine);
-        let m = e.markets.get(symbol)?;
-        let after = self.last_trade.get(symbol).copied().unwrap_or(0);
-        let data = render::trades(m, after, 100);
-        let newest = m.trades.back().map(|t| t.id)?;
-        drop(e);
-        self.last_trade.insert(symbol.to_string(), newest);
-        (!data.is_empty()).then(|| Self::push(arg, "update", data, now))
     }
 }

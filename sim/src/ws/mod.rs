@@ -3,9 +3,13 @@
 
 mod book;
 mod conn;
+mod frame;
+mod login;
+mod push;
 mod render;
 
-pub use book::{BookView, checksum};
+pub use book::{BookLevels, BookView, checksum};
+pub use frame::MarketFrame;
 
 use crate::state::Shared;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -76,7 +80,7 @@ fn open(
     }
     shared.ws_opened[usize::from(private)].fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let (resp, session, stream) = actix_ws::handle(&req, body)?;
-    let feeds = conn::Feeds::subscribe(&shared);
+    let feeds = conn::Feeds::subscribe(&shared, private);
     actix_rt::spawn(conn::run(
         shared.into_inner(),
         session,
