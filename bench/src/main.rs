@@ -6,12 +6,15 @@
 //! viper-bench --sim-exe PATH [...]   # two simulators side by side (sims.rs)
 //! viper-bench day [--speed S] [--tick-ms T] [--orders-per-s N]   # a day, 10 symbols (day.rs)
 //! ```
+//! `viper-bench idle --viper PATH` measures the bot's idle footprint instead (`idle.rs`).
 //! The same binary is also the simulator process (`viper-bench sim`) and the Rust workers
 //! (`viper-bench worker viper|awc|raw|ws URL`): they read commands on stdin and answer one
 //! JSON line each, see `worker.rs`. Loopback only.
 
 mod day;
 mod floors;
+mod idle;
+mod idle_stats;
 mod orchestrate;
 mod procstat;
 mod sims;
@@ -22,6 +25,11 @@ use anyhow::{Context, bail};
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
+        Some("idle") if args.iter().any(|a| a == "--help" || a == "-h") => {
+            println!("{}", idle::USAGE);
+            Ok(())
+        }
+        Some("idle") => idle::run(&args[1..]),
         Some("sim") => run_sim(&args[1..]),
         Some("day") => day::run(&day::DayOptions::parse(&args[1..])?),
         Some("day-worker") => day::worker(args.get(1).context("day-worker needs a URL")?),

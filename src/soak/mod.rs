@@ -15,6 +15,7 @@ mod spans;
 mod trip;
 
 pub use report::{MAX_UNPROTECTED_MS, MIN_FEED_UPTIME};
+pub use setup::{sim_toml, symbols};
 
 use std::path::PathBuf;
 use std::time::Duration;
