@@ -289,7 +289,7 @@ impl Actor for AccountSync {
             }
         }
         self.check(ctx);
-        ctx.run_interval(CHECK_EVERY, |act, ctx| act.check(ctx));
+        crate::timer_grid::run_interval(ctx, CHECK_EVERY, |act, ctx| act.check(ctx));
     }
 
     fn stopped(&mut self, _: &mut Self::Context) {

@@ -305,7 +305,7 @@ impl Actor for CapitalWatch {
     type Context = Context<Self>;
     fn started(&mut self, ctx: &mut Self::Context) {
         self.resume_flatten(ctx);
-        ctx.run_interval(Duration::from_secs(1), |act, ctx| {
+        crate::timer_grid::run_interval(ctx, Duration::from_secs(1), |act, ctx| {
             if act.last_read.elapsed() > act.cfg.unreachable_after {
                 let secs = act.last_read.elapsed().as_secs();
                 act.trigger(format!("exchange unreachable for {secs}s"), ctx);

@@ -283,7 +283,7 @@ impl Handler<ConnectionEvent> for HealthMonitor {
 impl Actor for HealthMonitor {
     type Context = Context<Self>;
     fn started(&mut self, ctx: &mut Self::Context) {
-        ctx.run_interval(Duration::from_secs(1), |act, _| {
+        crate::timer_grid::run_interval(ctx, Duration::from_secs(1), |act, _| {
             act.checks += 1;
             let market = act.fresh(act.last_tick);
             act.fresh_checks += u64::from(market);

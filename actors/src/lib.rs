@@ -27,6 +27,7 @@ pub mod settle;
 pub mod strategy;
 pub mod supervisor;
 pub mod sync_cadence;
+pub mod timer_grid;
 pub mod trade_book;
 mod trade_exit;
 mod trade_lines;

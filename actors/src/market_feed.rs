@@ -107,7 +107,7 @@ impl Actor for MarketFeed {
             }
         }
         ctx.notify(Poll);
-        ctx.run_interval(self.every, |_, ctx| ctx.notify(Poll));
+        crate::timer_grid::run_interval(ctx, self.every, |_, ctx| ctx.notify(Poll));
     }
 
     fn stopped(&mut self, _: &mut Self::Context) {

@@ -223,7 +223,7 @@ impl Actor for OrderRouter {
     fn started(&mut self, ctx: &mut Self::Context) {
         tracing::info!(actor = "order_router", "started; settling journal");
         self.request_settle(None, ctx);
-        ctx.run_interval(self.cfg.settle_every, |act, ctx| {
+        crate::timer_grid::run_interval(ctx, self.cfg.settle_every, |act, ctx| {
             // A periodic pass is skipped, not queued, while one runs.
             if !act.settle.running {
                 act.request_settle(None, ctx);

@@ -135,7 +135,7 @@ where
 impl<A: Actor<Context = Context<A>>> Actor for Watchdog<A> {
     type Context = Context<Self>;
     fn started(&mut self, ctx: &mut Self::Context) {
-        ctx.run_interval(Duration::from_millis(100), |act, ctx| act.check(ctx));
+        crate::timer_grid::run_interval(ctx, Duration::from_millis(100), |act, ctx| act.check(ctx));
     }
 }
 

@@ -279,12 +279,15 @@ fn write_csv(dir: &Path, name: &str, samples: &[Sample]) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)?;
     let file = dir.join(format!("{}.csv", name.replace([' ', '+'], "")));
     let mut f = std::fs::File::create(&file)?;
-    writeln!(f, "t_s,rss_kib,hwm_kib,cpu_ticks,threads,switches")?;
+    writeln!(
+        f,
+        "t_s,rss_kib,hwm_kib,anon_kib,file_kib,cpu_ticks,threads,switches"
+    )?;
     for s in samples {
         writeln!(
             f,
-            "{:.1},{},{},{},{},{}",
-            s.t, s.rss_kib, s.hwm_kib, s.cpu_ticks, s.threads, s.switches
+            "{:.1},{},{},{},{},{},{},{}",
+            s.t, s.rss_kib, s.hwm_kib, s.anon_kib, s.file_kib, s.cpu_ticks, s.threads, s.switches
         )?;
     }
     eprintln!("samples written to {}", file.display());
@@ -296,7 +299,7 @@ fn print_table(runs: &[Run]) {
     println!("| bot (viper run, 10 symbols) | {} |", head.join(" | "));
     println!("|---|{}", "---:|".repeat(runs.len()));
     type Cell = fn(&Run) -> String;
-    let rows: [(&str, Cell); 12] = [
+    let rows: [(&str, Cell); 15] = [
         ("RSS at /ready, MiB", |r| {
             format!("{:.1}", r.summary.rss_ready)
         }),
@@ -309,6 +312,15 @@ fn print_table(runs: &[Run]) {
         ("peak RSS (VmHWM), MiB", |r| format!("{:.1}", r.summary.hwm)),
         ("RSS growth after warm-up, MiB/h", |r| {
             format!("{:+.2}", r.summary.growth_mib_h)
+        }),
+        ("  of it anonymous (heap, stacks) at the end, MiB", |r| {
+            format!("{:.1}", r.summary.anon_end)
+        }),
+        ("  of it file-backed (code) at the end, MiB", |r| {
+            format!("{:.1}", r.summary.file_end)
+        }),
+        ("anonymous growth after warm-up, MiB/h", |r| {
+            format!("{:+.2}", r.summary.anon_growth_mib_h)
         }),
         ("CPU after warm-up, % of a core", |r| {
             format!("{:.2}", r.summary.cpu_pct)

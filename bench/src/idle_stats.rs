@@ -12,6 +12,10 @@ pub struct Sample {
     pub rss_kib: u64,
     /// `VmHWM` (peak resident set), KiB.
     pub hwm_kib: u64,
+    /// `RssAnon`: heap, stacks and other private memory, KiB.
+    pub anon_kib: u64,
+    /// `RssFile`: mapped file pages (mostly the binary's code, shared with the page cache), KiB.
+    pub file_kib: u64,
     /// utime + stime of the process, clock ticks (`USER_HZ`, 100 a second on Linux).
     pub cpu_ticks: u64,
     /// Live threads.
@@ -31,6 +35,8 @@ pub fn read(pid: u32, t: f64) -> Option<Sample> {
         t,
         rss_kib: status_field(&status, "VmRSS:"),
         hwm_kib: status_field(&status, "VmHWM:"),
+        anon_kib: status_field(&status, "RssAnon:"),
+        file_kib: status_field(&status, "RssFile:"),
         cpu_ticks: stat_cpu_ticks(&stat),
         threads: status_field(&status, "Threads:"),
         switches: switches(pid),
@@ -96,6 +102,12 @@ pub struct Summary {
     pub hwm: f64,
     /// Growth of the resident set after warm-up (least squares), MiB per hour.
     pub growth_mib_h: f64,
+    /// Anonymous part of the resident set at the end, MiB.
+    pub anon_end: f64,
+    /// File-backed part of the resident set at the end, MiB.
+    pub file_end: f64,
+    /// Growth of the anonymous part after warm-up (least squares), MiB per hour.
+    pub anon_growth_mib_h: f64,
     /// CPU after warm-up, percent of one core.
     pub cpu_pct: f64,
     /// CPU seconds spent up to `/ready` (start-up and recovery).
@@ -121,6 +133,11 @@ pub fn summarise(samples: &[Sample], warmup: f64) -> Option<Summary> {
         .filter(|s| s.t >= warm.t)
         .map(|s| (s.t, mib(s.rss_kib)))
         .collect();
+    let anon: Vec<(f64, f64)> = samples
+        .iter()
+        .filter(|s| s.t >= warm.t)
+        .map(|s| (s.t, mib(s.anon_kib)))
+        .collect();
     let per_s = |a: u64, b: u64| {
         if dt > 0.0 {
             b.saturating_sub(a) as f64 / dt
@@ -134,6 +151,9 @@ pub fn summarise(samples: &[Sample], warmup: f64) -> Option<Summary> {
         rss_end: mib(last.rss_kib),
         hwm: mib(samples.iter().map(|s| s.hwm_kib).max().unwrap_or(0)),
         growth_mib_h: slope(&after).unwrap_or(0.0) * 3600.0,
+        anon_end: mib(last.anon_kib),
+        file_end: mib(last.file_kib),
+        anon_growth_mib_h: slope(&anon).unwrap_or(0.0) * 3600.0,
         cpu_pct: per_s(warm.cpu_ticks, last.cpu_ticks) / TICKS_PER_SEC * 100.0,
         startup_cpu_s: first.cpu_ticks as f64 / TICKS_PER_SEC,
         switches_s: per_s(warm.switches, last.switches),
@@ -176,6 +196,8 @@ mod tests {
             t,
             rss_kib: rss,
             hwm_kib: rss + 1024,
+            anon_kib: rss / 4,
+            file_kib: rss - rss / 4,
             cpu_ticks: cpu,
             threads: 4,
             switches: sw,
@@ -191,7 +213,8 @@ mod tests {
         assert_eq!(m.rss_warm, 12.0);
         assert_eq!(m.rss_end, 12.0);
         assert_eq!(m.hwm, 13.0);
-        assert!(m.growth_mib_h.abs() < 1e-9);
+        assert!(m.growth_mib_h.abs() < 1e-9 && m.anon_growth_mib_h.abs() < 1e-9);
+        assert_eq!((m.anon_end, m.file_end), (3.0, 9.0));
         assert!((m.cpu_pct - 1.0).abs() < 1e-9);
         assert!((m.switches_s - 50.0).abs() < 1e-9);
         assert_eq!(m.startup_cpu_s, 2.0);
