@@ -93,19 +93,11 @@ impl<'a> Session<'a> {
         subs: &mut BTreeSet<SubArg>,
         cmds: &mut mpsc::UnboundedReceiver<Cmd>,
     ) -> End {
-        let cfg = &self.ctx.cfg;
-        let step = (cfg
-            .ping_interval_for(self.ctx.private)
-            .min(cfg.pong_timeout)
-            .min(cfg.idle_timeout)
-            / 4)
-        .clamp(Duration::from_millis(10), Duration::from_millis(250));
-        let mut tick = tokio::time::interval(step);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let now = Instant::now();
             let ready = self.throttle.ready_at(now);
             let pending = !self.outbox.is_empty();
+            let due = self.next_check(now);
             let r = tokio::select! {
                 f = self.framed.next() => match f {
                     Some(Ok(frame)) => self.on_frame(frame, subs).await,
@@ -114,7 +106,7 @@ impl<'a> Session<'a> {
                 },
                 c = cmds.recv() => self.on_cmd(c, subs),
                 () = sleep_until(ready), if pending => self.flush_one().await,
-                _ = tick.tick() => self.check(),
+                () = sleep_until(due) => self.check(),
             };
             if let Err(end) = r {
                 return end;
@@ -191,6 +183,27 @@ impl<'a> Session<'a> {
             self.send_subs(if on { "subscribe" } else { "unsubscribe" }, &args);
         }
         Ok(())
+    }
+
+    /// When [`Self::check`] next has something to do: the next ping, the pong, idle and login
+    /// deadlines, and at least once a second (the message-age gauge). Sleeping until then,
+    /// not polling, keeps an idle connection from waking the process for nothing.
+    fn next_check(&self, now: Instant) -> Instant {
+        let cfg = &self.ctx.cfg;
+        let tick = Duration::from_millis(1);
+        let mut at = now + Duration::from_secs(1);
+        let queued = self.outbox.iter().any(|o| matches!(o, Out::Ping));
+        if !queued && self.awaiting_pong.is_none() {
+            at = at.min(self.last_ping + cfg.ping_interval_for(self.ctx.private));
+        }
+        if let Some(sent) = self.awaiting_pong {
+            at = at.min(sent + cfg.pong_timeout + tick);
+        }
+        at = at.min(self.last_msg + cfg.idle_timeout + tick);
+        if let Some(d) = self.login_deadline {
+            at = at.min(d + tick);
+        }
+        at
     }
 
     /// Keep-alive schedule and the liveness limits.
