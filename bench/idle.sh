@@ -8,7 +8,8 @@
 # Loopback only. Defaults: 600 s sampled per run, the first 60 s warm-up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --locked -p viper --bin viper -p viper-bench
+cargo build --release --locked -p viper --bin viper
+cargo build --release --locked -p viper-bench
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u '+%F %H:%M UTC')"
 exec target/release/viper-bench idle --viper target/release/viper \
   --faults config/faults/default.toml "$@"
