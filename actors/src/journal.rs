@@ -258,11 +258,12 @@ impl Journal {
 
     /// Writes a new order intent (before it is sent). A clientOid can be written once.
     pub fn insert(&self, o: &JournalOrder) -> Result<(), JournalError> {
-        self.conn.execute(
+        self.conn.prepare_cached(
             "INSERT INTO orders (client_oid, symbol, direction, size, price, reduce_only, take_profit, stop_loss,
                 phase, order_id, not_found, reason, created_ms, updated_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            params![
+        )?
+        .execute(params![
                 o.client_oid,
                 o.symbol,
                 o.direction,
@@ -277,8 +278,7 @@ impl Journal {
                 o.reason,
                 o.created_ms,
                 o.updated_ms
-            ],
-        )?;
+            ])?;
         Ok(())
     }
 
@@ -303,11 +303,8 @@ impl Journal {
     ) -> Result<bool, JournalError> {
         let tx = self.conn.unchecked_transaction()?;
         let current: Option<String> = tx
-            .query_row(
-                "SELECT phase FROM orders WHERE client_oid = ?1",
-                [client_oid],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT phase FROM orders WHERE client_oid = ?1")?
+            .query_row([client_oid], |r| r.get(0))
             .optional()?;
         let Some(current) = current.as_deref().and_then(OrderPhase::parse) else {
             return Ok(false);
@@ -315,10 +312,10 @@ impl Journal {
         if !current.can_move_to(phase) {
             return Ok(false);
         }
-        tx.execute(
+        tx.prepare_cached(
             "UPDATE orders SET phase = ?2, order_id = COALESCE(?3, order_id), updated_ms = ?4 WHERE client_oid = ?1",
-            params![client_oid, phase.as_str(), order_id, now_ms],
-        )?;
+        )?
+        .execute(params![client_oid, phase.as_str(), order_id, now_ms])?;
         tx.commit()?;
         Ok(true)
     }
@@ -358,7 +355,7 @@ impl Journal {
 
     /// Every order not yet final, oldest first (what a restart must settle).
     pub fn open_orders(&self) -> Result<Vec<JournalOrder>, JournalError> {
-        let mut st = self.conn.prepare(
+        let mut st = self.conn.prepare_cached(
             "SELECT client_oid, symbol, direction, size, price, reduce_only, take_profit, stop_loss, phase, order_id,
                 not_found, reason, created_ms, updated_ms FROM orders
              WHERE phase NOT IN ('filled', 'cancelled', 'rejected') ORDER BY created_ms, client_oid",
@@ -372,7 +369,7 @@ impl Journal {
     /// Orders settlement declared rejected (after "not found" answers, not an exchange
     /// refusal) at or after `since_ms`: the ones a very late create could still show.
     pub fn settled_rejections(&self, since_ms: i64) -> Result<Vec<JournalOrder>, JournalError> {
-        let mut st = self.conn.prepare(
+        let mut st = self.conn.prepare_cached(
             "SELECT client_oid, symbol, direction, size, price, reduce_only, take_profit, stop_loss, phase, order_id,
                 not_found, reason, created_ms, updated_ms FROM orders
              WHERE phase = 'rejected' AND not_found > 0 AND updated_ms >= ?1 ORDER BY updated_ms",
@@ -385,7 +382,7 @@ impl Journal {
 
     /// One order by clientOid.
     pub fn get(&self, client_oid: &str) -> Result<Option<JournalOrder>, JournalError> {
-        let mut st = self.conn.prepare(
+        let mut st = self.conn.prepare_cached(
             "SELECT client_oid, symbol, direction, size, price, reduce_only, take_profit, stop_loss, phase, order_id,
                 not_found, reason, created_ms, updated_ms FROM orders WHERE client_oid = ?1",
         )?;
@@ -396,7 +393,7 @@ impl Journal {
     pub fn counts(&self) -> Result<Vec<(String, i64)>, JournalError> {
         let mut st = self
             .conn
-            .prepare("SELECT phase, COUNT(*) FROM orders GROUP BY phase ORDER BY phase")?;
+            .prepare_cached("SELECT phase, COUNT(*) FROM orders GROUP BY phase ORDER BY phase")?;
         let rows = st
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<Vec<_>, _>>()?;

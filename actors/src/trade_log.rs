@@ -154,7 +154,7 @@ impl TradeLog {
 
     /// The open lots as stored.
     pub fn lots(&self) -> Result<Lots, JournalError> {
-        let mut st = self.conn.prepare(
+        let mut st = self.conn.prepare_cached(
             "SELECT symbol, long, size, opened_size, entry_value, closed_size, exit_value, pnl, fees, opened_ms
              FROM open_lots",
         )?;
@@ -301,7 +301,7 @@ impl TradeLog {
 
     /// Trades closed at or after `since_ms`, oldest first.
     pub fn trades_since(&self, since_ms: i64) -> Result<Vec<Trade>, JournalError> {
-        let mut st = self.conn.prepare(
+        let mut st = self.conn.prepare_cached(
             "SELECT symbol, side, size, entry_price, exit_price, realised_pnl, fees, opened_ms, closed_ms,
                 exit_reason, closing_trade_id FROM trades WHERE closed_ms >= ?1 ORDER BY closed_ms, id",
         )?;
@@ -335,7 +335,7 @@ impl TradeLog {
 
     /// Every stored fill at or after `since_ms`, oldest first.
     pub fn fills_since(&self, since_ms: i64) -> Result<Vec<FillRow>, JournalError> {
-        let mut st = self.conn.prepare(
+        let mut st = self.conn.prepare_cached(
             "SELECT trade_id, order_id, client_oid, symbol, side, trade_side, price, size, fee, profit, ts_ms
              FROM fills WHERE ts_ms >= ?1 ORDER BY ts_ms, trade_id",
         )?;
