@@ -22,7 +22,9 @@ use viper_actors::market_feed::{MarketFeed, TickSinks};
 use viper_actors::order_router::{OrderRouter, RouterConfig, SettleNow, SubscribeOrders};
 use viper_actors::risk_manager::{Gate, RiskLimits, RiskManager, UseRefresher};
 use viper_actors::strategy::{ContractRules, TrendConfig, TrendStrategy};
-use viper_actors::supervisor::{OnFailure, RestartPolicy, Restarted, Watchdog, on_failure};
+use viper_actors::supervisor::{
+    Gone, OnFailure, RestartPolicy, Restarted, Watchdog, gone_signal, on_failure, start_watched,
+};
 use viper_actors::trade_recorder::TradeRecorder;
 use viper_actors::trader::Trader;
 use viper_bitget::RestClient;
@@ -59,6 +61,8 @@ pub struct Bot {
     pub rules: HashMap<String, ContractRules>,
     /// Notifications (drained at stop).
     pub notify: crate::notify::Notify,
+    /// The actors whose death ends the process, each with what resolves when it dies.
+    pub critical: Vec<(&'static str, Gone)>,
 }
 
 pub use crate::endpoint::Endpoint;
@@ -75,6 +79,8 @@ struct Core {
     trades: Addr<Watchdog<TradeRecorder>>,
     /// Turns events into notifications.
     notify: crate::notify::Notify,
+    /// What resolves when each of the decision actors dies.
+    gone: Vec<(&'static str, Gone)>,
 }
 
 /// Starts the bot; trading is enabled only after recovery (`crate::startup`) completed.
@@ -127,6 +133,7 @@ pub async fn start_reporting(
         contracts,
         rules,
         notify: core.notify,
+        critical: core.gone,
     })
 }
 
@@ -138,12 +145,13 @@ async fn build_core(
     state_journal: Journal,
 ) -> anyhow::Result<Core> {
     let clock: Arc<dyn viper_bitget::clock::Clock> = Arc::new(SystemClock);
-    let health = HealthMonitor::new(Duration::from_millis(
-        cfg.intervals.max_tick_age_ms.max(3000),
-    ))
-    .with_rest(rest.clone())
-    .with_account_quiet(cfg.intervals.account_periods().quiet)
-    .start();
+    let (health, health_gone) = start_watched(
+        HealthMonitor::new(Duration::from_millis(
+            cfg.intervals.max_tick_age_ms.max(3000),
+        ))
+        .with_rest(rest.clone())
+        .with_account_quiet(cfg.intervals.account_periods().quiet),
+    );
     let limits = RiskLimits {
         max_position_margin: cfg.risk.max_position_margin,
         max_total_margin: cfg.risk.max_total_margin,
@@ -159,13 +167,16 @@ async fn build_core(
         ..RouterConfig::default()
     };
     let start_ms = clock.now_ms();
-    let router = OrderRouter::new(rest.clone(), journal, clock, router_cfg).start();
+    let (router, router_gone) =
+        start_watched(OrderRouter::new(rest.clone(), journal, clock, router_cfg));
     // The trader's address exists before the gate that publishes exposure to it.
-    let trader_ctx = actix::Context::<Trader>::new();
+    let mut trader_ctx = actix::Context::<Trader>::new();
+    let trader_gone = gone_signal(&mut trader_ctx);
     let gate = Gate::new(limits, ready.rules.clone(), TradingState::Halted);
-    let risk = RiskManager::new(gate, start_ms, router.clone().recipient())
-        .with_listener(trader_ctx.address().recipient())
-        .start();
+    let (risk, risk_gone) = start_watched(
+        RiskManager::new(gate, start_ms, router.clone().recipient())
+            .with_listener(trader_ctx.address().recipient()),
+    );
     router
         .send(SubscribeOrders(risk.clone().recipient()))
         .await?;
@@ -178,15 +189,14 @@ async fn build_core(
     let notify = crate::notify::start(cfg);
     let mut listeners = vec![risk.clone().recipient(), health.clone().recipient()];
     listeners.extend(notify.relay.iter().map(|n| n.clone().recipient()));
-    let capital = CapitalWatch::new(
+    let (capital, capital_gone) = start_watched(CapitalWatch::new(
         rest.clone(),
         state_journal,
         capital_config(cfg, ready.size_steps),
         risk.clone().recipient(),
         listeners,
         TradingState::Halted,
-    )
-    .start();
+    ));
     let guard = start_guard(cfg, rest, ready.ticks, &health, &capital);
     let notices = notify.relay.as_ref().map(|r| r.clone().recipient());
     let trades = crate::system_trades::start_recorder(cfg, rest, &health, &capital, notices);
@@ -203,6 +213,13 @@ async fn build_core(
         history: crate::history::recorder::start(cfg),
         trades,
         notify,
+        gone: vec![
+            ("risk_manager", risk_gone),
+            ("order_router", router_gone),
+            ("capital_watch", capital_gone),
+            ("trader", trader_gone),
+            ("health_monitor", health_gone),
+        ],
     })
 }
 
@@ -226,7 +243,7 @@ fn start_guard(
     let guard_rest = rest.clone();
     Watchdog::new(
         "stop_loss_guard",
-        move || StopLossGuard::new(guard_rest.clone(), guard_cfg.clone()).start(),
+        move || StopLossGuard::new(guard_rest.clone(), guard_cfg.clone()),
         RestartPolicy::default(),
         vec![health.clone().recipient(), capital.clone().recipient()],
     )
@@ -300,7 +317,6 @@ fn start_account_sync(
                 sync_sinks.clone(),
                 Some(private_ws.clone()),
             )
-            .start()
         },
         RestartPolicy::default(),
         restart_sinks(core),
@@ -348,7 +364,6 @@ fn start_market_feed(
                 tick_sinks.clone(),
                 Some(ws.clone()),
             )
-            .start()
         },
         RestartPolicy::default(),
         restart_sinks(core),
@@ -371,22 +386,24 @@ pub async fn stop(bot: &Bot) -> anyhow::Result<()> {
 
 /// Resolves with the name of the first actor found dead — stopped, or killed by a panic in a
 /// handler — whose supervision policy is to end the process (`supervisor::SUPERVISION`).
+/// Event-driven: it waits on each actor's [`Gone`], so an idle bot never wakes for it.
 pub async fn critical_failure(bot: &Bot) -> &'static str {
-    loop {
-        actix_rt::time::sleep(Duration::from_millis(200)).await;
-        let dead = [
-            ("risk_manager", bot.risk.connected()),
-            ("order_router", bot.router.connected()),
-            ("capital_watch", bot.capital.connected()),
-            ("trader", bot.trader.connected()),
-            ("health_monitor", bot.health.connected()),
-        ]
-        .into_iter()
-        .find(|(name, up)| !up && on_failure(name) == OnFailure::EndProcess);
-        if let Some((name, _)) = dead {
-            tracing::error!(actor = name, "critical actor died");
-            metrics::counter!("viper_actor_restarts_total", "actor" => name).increment(1);
-            return name;
-        }
+    let deaths: Vec<_> = bot
+        .critical
+        .iter()
+        .filter(|(name, _)| on_failure(name) == OnFailure::EndProcess)
+        .map(|(name, gone)| {
+            Box::pin(async move {
+                gone.wait().await;
+                *name
+            })
+        })
+        .collect();
+    if deaths.is_empty() {
+        return std::future::pending().await;
     }
+    let (name, _, _) = futures_util::future::select_all(deaths).await;
+    tracing::error!(actor = name, "critical actor died");
+    metrics::counter!("viper_actor_restarts_total", "actor" => name).increment(1);
+    name
 }

@@ -41,7 +41,6 @@ pub(crate) fn start_recorder(
                 Some(n) => r.with_notices(n.clone()),
                 None => r,
             }
-            .start()
         },
         RestartPolicy::default(),
         vec![health.clone().recipient(), capital.clone().recipient()],

@@ -15,7 +15,6 @@ use crate::protection::{PushConfirmations, protection_from_push};
 use crate::sync_cadence::{Cadence, SyncPeriods, Watch};
 use actix::prelude::*;
 use rust_decimal::Decimal;
-use std::time::Duration;
 use tokio::time::Instant;
 use viper_bitget::Credentials;
 use viper_bitget::models::{HoldSide, OrderListQuery, PlanListQuery, PlanType};
@@ -48,9 +47,6 @@ pub struct PrivateWs {
     pub credentials: Credentials,
 }
 
-/// How often the cadence is checked (no I/O): the bound on reacting to a lost socket.
-const CHECK_EVERY: Duration = Duration::from_millis(100);
-
 /// The account-sync actor.
 pub struct AccountSync {
     rest: RestClient,
@@ -67,9 +63,11 @@ pub struct AccountSync {
     ws_handle: Option<WsHandle>,
     /// Lost and not reconnected yet (the handle's state may lag the event).
     ws_lost: bool,
-    /// No frame for this long means the socket is silent (a ping's pong is overdue): twice
-    /// the private ping interval.
-    ws_silent_after: Duration,
+    /// Reported quiet (its pong overdue, `WsEvent::Quiet`) and not heard from since.
+    ws_quiet: bool,
+    /// The timer for the next due read, and when it fires. Reads are scheduled for when
+    /// the cadence makes them due, not polled for: an idle bot wakes only then.
+    next_read: Option<(Instant, SpawnHandle)>,
 }
 
 impl AccountSync {
@@ -81,14 +79,6 @@ impl AccountSync {
         sinks: SnapshotSinks,
         ws: Option<PrivateWs>,
     ) -> Self {
-        let ws_silent_after = ws
-            .as_ref()
-            .map(|w| {
-                // A healthy private socket answers a ping every `private_ping_interval`.
-                (w.config.private_ping_interval * 2)
-                    .min(w.config.private_ping_interval + w.config.pong_timeout)
-            })
-            .unwrap_or_default();
         Self {
             rest,
             periods,
@@ -101,7 +91,8 @@ impl AccountSync {
             ws,
             ws_handle: None,
             ws_lost: false,
-            ws_silent_after,
+            ws_quiet: false,
+            next_read: None,
         }
     }
 
@@ -114,14 +105,12 @@ impl AccountSync {
         }
     }
 
-    /// Live, logged in, and heard from within a ping's round.
+    /// Live, logged in, and not reported quiet (it answers its pings).
     fn ws_healthy(&self) -> bool {
         let Some(h) = &self.ws_handle else {
             return false;
         };
-        !self.ws_lost
-            && h.state() == ConnState::Live
-            && h.message_age().is_some_and(|a| a < self.ws_silent_after)
+        !self.ws_lost && !self.ws_quiet && h.state() == ConnState::Live
     }
 
     fn watch(&self) -> Watch {
@@ -134,11 +123,38 @@ impl AccountSync {
         }
     }
 
+    /// Reads if one is due, else makes sure the timer fires when the next one is. Called on
+    /// every event that can move the cadence (pushes, demands, socket state, a read's end).
     fn check(&mut self, ctx: &mut Context<Self>) {
+        if self.busy {
+            // The read's end checks again.
+            return;
+        }
         let now = Instant::now();
-        if !self.busy && self.cadence.due(now, self.watch(), &self.periods) {
+        let watch = self.watch();
+        if self.cadence.due(now, watch, &self.periods) {
+            self.cancel_timer(ctx);
             self.cadence.started(now);
             self.read(ctx);
+            return;
+        }
+        let Some(at) = self.cadence.next_due(watch, &self.periods) else {
+            return;
+        };
+        if self.next_read.as_ref().is_some_and(|(t, _)| *t == at) {
+            return;
+        }
+        self.cancel_timer(ctx);
+        let handle = ctx.run_later(at.saturating_duration_since(now), |act, ctx| {
+            act.next_read = None;
+            act.check(ctx);
+        });
+        self.next_read = Some((at, handle));
+    }
+
+    fn cancel_timer(&mut self, ctx: &mut Context<Self>) {
+        if let Some((_, h)) = self.next_read.take() {
+            ctx.cancel_future(h);
         }
     }
 }
@@ -164,10 +180,27 @@ impl StreamHandler<WsEvent> for AccountSync {
                 }
                 // Something changed: reconcile soon rather than at the next period.
                 self.cadence.pushed(Instant::now());
+                self.check(ctx);
+            }
+            WsEvent::Quiet { silent_for, .. } => {
+                tracing::warn!(
+                    actor = "account_sync",
+                    ?silent_for,
+                    "private WebSocket quiet (pong overdue); fast REST polling until it is heard again"
+                );
+                self.ws_quiet = true;
+                self.check(ctx);
+            }
+            WsEvent::Heard { .. } => {
+                tracing::info!(actor = "account_sync", "private WebSocket heard again");
+                self.ws_quiet = false;
+                self.check(ctx);
             }
             WsEvent::Connected { .. } => {
                 self.ws_lost = false;
+                self.ws_quiet = false;
                 self.connection(ConnectionKind::Connected);
+                self.check(ctx);
             }
             WsEvent::Reconnected { attempt, .. } => {
                 tracing::warn!(
@@ -176,6 +209,7 @@ impl StreamHandler<WsEvent> for AccountSync {
                     "private WebSocket reconnected; reconciling"
                 );
                 self.ws_lost = false;
+                self.ws_quiet = false;
                 self.connection(ConnectionKind::Reconnected);
                 // Pushes may have been missed while it was down.
                 self.cadence.demanded(Instant::now());
@@ -191,8 +225,9 @@ impl StreamHandler<WsEvent> for AccountSync {
         }
     }
 
-    fn finished(&mut self, _: &mut Self::Context) {
+    fn finished(&mut self, ctx: &mut Self::Context) {
         self.ws_lost = true;
+        self.check(ctx);
         tracing::warn!(
             actor = "account_sync",
             "private WebSocket stream ended; REST polling only"
@@ -289,7 +324,6 @@ impl Actor for AccountSync {
             }
         }
         self.check(ctx);
-        crate::timer_grid::run_interval(ctx, CHECK_EVERY, |act, ctx| act.check(ctx));
     }
 
     fn stopped(&mut self, _: &mut Self::Context) {

@@ -1,7 +1,8 @@
 //! Supervision that covers both ways an actor dies: it stops, or a handler panics (actix's
-//! own `Supervisor` only sees the first). A watchdog polls the address; when it is gone the
-//! actor is rebuilt by its factory — recovery, not resume: a fresh instance resubscribes and
-//! re-reads — after exponential backoff with jitter. Repeated crashes escalate.
+//! own `Supervisor` only sees the first). Either way its context is dropped, and with it a
+//! sentinel the actor was started with ([`Gone`]): a watchdog waits on that — no polling —
+//! and rebuilds the actor by its factory (recovery, not resume: a fresh instance resubscribes
+//! and re-reads) after exponential backoff with jitter. Repeated crashes escalate.
 
 use actix::prelude::*;
 use rand::RngExt;
@@ -52,11 +53,53 @@ impl RestartPolicy {
     }
 }
 
+/// Resolves once an actor is gone: stopped, or its context dropped by a panic in a handler.
+/// Made by [`start_watched`] or [`gone_signal`]; clones wait on the same actor.
+#[derive(Debug, Clone)]
+pub struct Gone(tokio::sync::watch::Receiver<()>);
+
+impl Gone {
+    /// Waits until the actor is gone (at once if it already is).
+    pub async fn wait(&self) {
+        let mut rx = self.0.clone();
+        // Nothing is ever sent: only the sender's drop (with the actor's context) ends this.
+        while rx.changed().await.is_ok() {}
+    }
+}
+
+/// Ties a [`Gone`] to `ctx`: a future spawned into the context holds the sender, and the
+/// context drops its futures when the actor stops or a handler panics. Call before the actor
+/// runs (from `Actor::create`, or on a `Context::new()` before `run`).
+pub fn gone_signal<A: Actor<Context = Context<A>>>(ctx: &mut Context<A>) -> Gone {
+    let (tx, rx) = tokio::sync::watch::channel(());
+    ctx.spawn(actix::fut::wrap_future(async move {
+        let _held = tx;
+        std::future::pending::<()>().await
+    }));
+    Gone(rx)
+}
+
+/// Starts `actor` and returns its address with the [`Gone`] that resolves when it dies.
+pub fn start_watched<A: Actor<Context = Context<A>>>(actor: A) -> (Addr<A>, Gone) {
+    let mut gone = None;
+    let addr = A::create(|ctx| {
+        gone = Some(gone_signal(ctx));
+        actor
+    });
+    match gone {
+        Some(g) => (addr, g),
+        // `create` runs its closure before returning; a Gone that is already resolved keeps
+        // the contract (the caller sees the actor as gone) if it ever did not.
+        None => (addr, Gone(tokio::sync::watch::channel(()).1)),
+    }
+}
+
 /// Watches one actor and rebuilds it when it dies.
 pub struct Watchdog<A: Actor<Context = Context<A>>> {
     name: &'static str,
-    factory: Box<dyn Fn() -> Addr<A>>,
+    factory: Box<dyn Fn() -> A>,
     addr: Addr<A>,
+    gone: Option<Gone>,
     policy: RestartPolicy,
     crashes: Vec<Instant>,
     restarts: u32,
@@ -65,18 +108,19 @@ pub struct Watchdog<A: Actor<Context = Context<A>>> {
 }
 
 impl<A: Actor<Context = Context<A>>> Watchdog<A> {
-    /// Starts the actor through `factory` and watches it.
+    /// Starts the actor `factory` builds and watches it.
     pub fn new(
         name: &'static str,
-        factory: impl Fn() -> Addr<A> + 'static,
+        factory: impl Fn() -> A + 'static,
         policy: RestartPolicy,
         notify: Vec<Recipient<Restarted>>,
     ) -> Self {
-        let addr = factory();
+        let (addr, gone) = start_watched(factory());
         Self {
             name,
             factory: Box::new(factory),
             addr,
+            gone: Some(gone),
             policy,
             crashes: Vec::new(),
             restarts: 0,
@@ -135,13 +179,24 @@ where
 impl<A: Actor<Context = Context<A>>> Actor for Watchdog<A> {
     type Context = Context<Self>;
     fn started(&mut self, ctx: &mut Self::Context) {
-        crate::timer_grid::run_interval(ctx, Duration::from_millis(100), |act, ctx| act.check(ctx));
+        self.await_death(ctx);
     }
 }
 
 impl<A: Actor<Context = Context<A>>> Watchdog<A> {
-    fn check(&mut self, ctx: &mut Context<Self>) {
-        if self.pending || self.addr.connected() {
+    /// Reacts when the current instance dies.
+    fn await_death(&mut self, ctx: &mut Context<Self>) {
+        if let Some(gone) = self.gone.take() {
+            ctx.spawn(
+                async move { gone.wait().await }
+                    .into_actor(self)
+                    .map(|(), act, ctx| act.died(ctx)),
+            );
+        }
+    }
+
+    fn died(&mut self, ctx: &mut Context<Self>) {
+        if self.pending {
             return;
         }
         let now = Instant::now();
@@ -160,8 +215,11 @@ impl<A: Actor<Context = Context<A>>> Watchdog<A> {
         );
         metrics::counter!("viper_actor_restarts_total", "actor" => self.name).increment(1);
         self.pending = true;
-        ctx.run_later(delay, move |act, _| {
-            act.addr = (act.factory)();
+        ctx.run_later(delay, move |act, ctx| {
+            let (addr, gone) = start_watched((act.factory)());
+            act.addr = addr;
+            act.gone = Some(gone);
+            act.await_death(ctx);
             act.restarts += 1;
             act.pending = false;
             let msg = Restarted {

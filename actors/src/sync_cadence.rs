@@ -71,28 +71,29 @@ impl Cadence {
         self.demand.get_or_insert(now);
     }
 
-    /// Is a read due at `now`, watching as `watch` says?
-    pub fn due(&self, now: Instant, watch: Watch, p: &SyncPeriods) -> bool {
-        let Some(last) = self.last_start else {
-            return true;
-        };
-        let since = now.saturating_duration_since(last);
+    /// When the next read is due, watching as `watch` says; `None` when it is due now (no
+    /// read yet, or one was demanded). [`Cadence::due`] is this compared with the clock.
+    pub fn next_due(&self, watch: Watch, p: &SyncPeriods) -> Option<Instant> {
+        let last = self.last_start?;
         if self.demand.is_some() {
-            return true;
+            return None;
         }
-        // Pushes are never read more often than the fast period allows.
-        if let Some(push) = self.push
-            && now.saturating_duration_since(push) >= p.debounce
-            && since >= p.fast
-        {
-            return true;
-        }
-        since
-            >= match watch {
+        let mut at = last
+            + match watch {
                 Watch::Close => p.fast,
                 Watch::Held => p.held,
                 Watch::Quiet => p.quiet,
-            }
+            };
+        // Pushes are never read more often than the fast period allows.
+        if let Some(push) = self.push {
+            at = at.min((push + p.debounce).max(last + p.fast));
+        }
+        Some(at)
+    }
+
+    /// Is a read due at `now`, watching as `watch` says?
+    pub fn due(&self, now: Instant, watch: Watch, p: &SyncPeriods) -> bool {
+        self.next_due(watch, p).is_none_or(|at| now >= at)
     }
 }
 
@@ -111,6 +112,57 @@ mod tests {
 
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)
+    }
+
+    /// The cadence's rule as a predicate (how `due` read before `next_due` existed).
+    fn due_by_rule(c: &Cadence, now: Instant, watch: Watch, p: &SyncPeriods) -> bool {
+        let Some(last) = c.last_start else {
+            return true;
+        };
+        let since = now.saturating_duration_since(last);
+        if c.demand.is_some() {
+            return true;
+        }
+        if let Some(push) = c.push
+            && now.saturating_duration_since(push) >= p.debounce
+            && since >= p.fast
+        {
+            return true;
+        }
+        since
+            >= match watch {
+                Watch::Close => p.fast,
+                Watch::Held => p.held,
+                Watch::Quiet => p.quiet,
+            }
+    }
+
+    #[test]
+    fn the_deadline_agrees_with_the_rule_at_every_millisecond() {
+        let (p, t0) = (periods(), Instant::now());
+        for push in [None, Some(0u64), Some(300), Some(950), Some(5_000)] {
+            for demand in [None, Some(10u64)] {
+                for watch in [Watch::Close, Watch::Held, Watch::Quiet] {
+                    let mut c = Cadence::default();
+                    c.started(t0);
+                    if let Some(at) = push {
+                        c.pushed(t0 + ms(at));
+                    }
+                    if let Some(at) = demand {
+                        c.demanded(t0 + ms(at));
+                    }
+                    for now in (0..32_000).step_by(7).map(|n| t0 + ms(n)) {
+                        assert_eq!(
+                            c.due(now, watch, &p),
+                            due_by_rule(&c, now, watch, &p),
+                            "push {push:?} demand {demand:?} {watch:?} at {:?}",
+                            now - t0
+                        );
+                    }
+                }
+            }
+        }
+        assert!(Cadence::default().next_due(Watch::Quiet, &p).is_none());
     }
 
     #[test]

@@ -77,6 +77,15 @@ impl WsConfig {
         }
     }
 
+    /// No frame at all for this long means a live connection has gone quiet (a ping's pong is
+    /// overdue): twice the ping interval, or the interval plus the pong timeout if sooner.
+    /// The session reports it as [`super::WsEvent::Quiet`] and keeps the socket until the
+    /// pong timeout declares it dead.
+    pub fn quiet_after_for(&self, private: bool) -> Duration {
+        let ping = self.ping_interval_for(private);
+        (ping * 2).min(ping + self.pong_timeout)
+    }
+
     /// Production URLs.
     pub fn live() -> Self {
         Self::custom(LIVE_PUBLIC, LIVE_PRIVATE)

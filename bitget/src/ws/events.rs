@@ -53,6 +53,20 @@ pub enum WsEvent {
         /// Delay before the next attempt.
         retry_in: std::time::Duration,
     },
+    /// A live connection has received nothing for [`super::WsConfig::quiet_after_for`]: it
+    /// may be mute while its socket stays open. Reported once; [`WsEvent::Heard`] (or a
+    /// reconnect) ends it.
+    Quiet {
+        /// Connection.
+        conn: ConnId,
+        /// How long nothing has arrived.
+        silent_for: std::time::Duration,
+    },
+    /// The first frame after [`WsEvent::Quiet`].
+    Heard {
+        /// Connection.
+        conn: ConnId,
+    },
     /// Login accepted (private connections).
     LoggedIn {
         /// Connection.

@@ -33,6 +33,8 @@ pub(crate) struct Session<'a> {
     awaiting_pong: Option<Instant>,
     last_ping: Instant,
     pub last_msg: Instant,
+    /// [`WsEvent::Quiet`] was reported and no frame has come since.
+    quiet: bool,
     login_deadline: Option<Instant>,
     pub live_since: Option<Instant>,
     /// `Some(n)`: this is a reconnect after `n` lost sessions; `None`: first connection.
@@ -60,6 +62,7 @@ impl<'a> Session<'a> {
             awaiting_pong: None,
             last_ping: now,
             last_msg: now,
+            quiet: false,
             login_deadline: None,
             live_since: None,
             attempt,
@@ -116,6 +119,10 @@ impl<'a> Session<'a> {
 
     fn touch(&mut self, now: Instant) {
         self.last_msg = now;
+        if self.quiet {
+            self.quiet = false;
+            self.ctx.emit(WsEvent::Heard { conn: self.ctx.id });
+        }
         if let Some(e) = lock(&self.ctx.shared).entry(self.ctx.id) {
             e.last_msg = Some(now);
         }
@@ -200,6 +207,9 @@ impl<'a> Session<'a> {
             at = at.min(sent + cfg.pong_timeout + tick);
         }
         at = at.min(self.last_msg + cfg.idle_timeout + tick);
+        if self.live_since.is_some() && !self.quiet {
+            at = at.min(self.last_msg + cfg.quiet_after_for(self.ctx.private) + tick);
+        }
         if let Some(d) = self.login_deadline {
             at = at.min(d + tick);
         }
@@ -219,6 +229,14 @@ impl<'a> Session<'a> {
         }
         let age = now.saturating_duration_since(self.last_msg);
         metrics::message_age(self.ctx.id, self.ctx.private, age.as_secs_f64());
+        if self.live_since.is_some() && !self.quiet && age >= cfg.quiet_after_for(self.ctx.private)
+        {
+            self.quiet = true;
+            self.ctx.emit(WsEvent::Quiet {
+                conn: self.ctx.id,
+                silent_for: age,
+            });
+        }
         if let Some(sent) = self.awaiting_pong
             && now.saturating_duration_since(sent) > cfg.pong_timeout
         {
