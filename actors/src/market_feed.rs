@@ -33,6 +33,10 @@ pub struct MarketFeed {
     ws_handle: Option<WsHandle>,
     ws_stale_after: Duration,
     last_ws_tick: Option<Instant>,
+    /// The next `Poll`: in `every` while polling, or when the socket's pushes would turn
+    /// stale while they flow (so a live feed wakes the actor once per staleness period,
+    /// not once per `every`).
+    next_poll: Option<SpawnHandle>,
 }
 
 impl MarketFeed {
@@ -54,7 +58,16 @@ impl MarketFeed {
             ws_handle: None,
             ws_stale_after: Duration::from_millis(1500),
             last_ws_tick: None,
+            next_poll: None,
         }
+    }
+
+    /// Replaces the pending `Poll` with one in `after`.
+    fn poll_in(&mut self, ctx: &mut Context<Self>, after: Duration) {
+        if let Some(h) = self.next_poll.take() {
+            ctx.cancel_future(h);
+        }
+        self.next_poll = Some(ctx.run_later(after, |_, ctx| ctx.notify(Poll)));
     }
 
     fn ws_live(&self) -> bool {
@@ -107,7 +120,6 @@ impl Actor for MarketFeed {
             }
         }
         ctx.notify(Poll);
-        crate::timer_grid::run_interval(ctx, self.every, |_, ctx| ctx.notify(Poll));
     }
 
     fn stopped(&mut self, _: &mut Self::Context) {
@@ -118,7 +130,7 @@ impl Actor for MarketFeed {
 }
 
 impl StreamHandler<WsEvent> for MarketFeed {
-    fn handle(&mut self, ev: WsEvent, _: &mut Self::Context) {
+    fn handle(&mut self, ev: WsEvent, ctx: &mut Self::Context) {
         match ev {
             WsEvent::Push(p) => {
                 let PushData::Ticker(tickers) = p.data else {
@@ -153,6 +165,8 @@ impl StreamHandler<WsEvent> for MarketFeed {
                 tracing::warn!(actor = "market_feed", %reason, "public WebSocket lost; REST fallback until it is back");
                 self.last_ws_tick = None;
                 self.connection(ConnectionKind::Disconnected);
+                // REST takes over now, not at the next scheduled check.
+                ctx.notify(Poll);
             }
             _ => {}
         }
@@ -186,7 +200,17 @@ impl Handler<InjectPanic> for MarketFeed {
 
 impl Handler<Poll> for MarketFeed {
     type Result = ResponseActFuture<Self, ()>;
-    fn handle(&mut self, _: Poll, _: &mut Self::Context) -> Self::Result {
+    fn handle(&mut self, _: Poll, ctx: &mut Self::Context) -> Self::Result {
+        let stale_in = self.last_ws_tick.and_then(|t| {
+            self.ws_stale_after
+                .checked_sub(t.elapsed())
+                .filter(|d| !d.is_zero())
+        });
+        match stale_in {
+            // Live: look again when the pushes would have gone stale.
+            Some(d) => self.poll_in(ctx, d + Duration::from_millis(1)),
+            None => self.poll_in(ctx, self.every),
+        }
         if self.busy || self.ws_live() {
             return Box::pin(fut::ready(()));
         }
