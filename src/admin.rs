@@ -239,7 +239,12 @@ pub async fn control_loop(
     metrics: Option<PrometheusHandle>,
 ) {
     let handles = Handles::new(bot, info);
-    let mut tick = actix_rt::time::interval(Duration::from_secs(1));
+    // On the process's shared grid: it wakes with the actors' once-a-second timers.
+    let second = Duration::from_secs(1);
+    let mut tick = actix_rt::time::interval_at(
+        viper_bitget::timer_grid::next_tick(tokio::time::Instant::now(), second),
+        second,
+    );
     let mut phases = std::collections::BTreeSet::new();
     let watchdog = crate::service::watchdog_period().is_some();
     loop {

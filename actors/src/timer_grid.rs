@@ -1,30 +1,11 @@
-//! One phase for the bot's periodic timers. Each actor's `run_interval` started at its own
-//! moment, so an idle bot woke once per timer: four watchdogs and the account cadence at
-//! 100 ms alone made 50 wake-ups a second. Timers started on this grid share their instants
-//! (every period a multiple of 100 ms lands on the same ticks), so the runtime wakes once for
-//! all of them. Periods are unchanged: the first tick comes within one period, as before.
+//! The bot's periodic actor timers on the process-wide grid ([`viper_bitget::timer_grid`]):
+//! each actor's `run_interval` started at its own moment, so an idle bot woke once per
+//! timer. Periods are unchanged: the first tick comes within one period, as before.
 
 use actix::{Actor, AsyncContext, SpawnHandle};
-use std::sync::OnceLock;
 use std::time::Duration;
 use tokio::time::Instant;
-
-/// The grid's origin: the first time any timer asked (process-wide).
-static ORIGIN: OnceLock<std::time::Instant> = OnceLock::new();
-
-/// The first instant after `now` on the grid of `period` (in `(now, now + period]`).
-pub fn next_tick(now: Instant, period: Duration) -> Instant {
-    let origin = Instant::from_std(*ORIGIN.get_or_init(|| now.into_std()));
-    let p = period.as_nanos().max(1);
-    // How far `now` is past the last grid instant, whichever side of the origin it is.
-    let phase = if now >= origin {
-        (now - origin).as_nanos() % p
-    } else {
-        (p - (origin - now).as_nanos() % p) % p
-    };
-    let wait = u64::try_from(p - phase).unwrap_or(u64::MAX);
-    now + Duration::from_nanos(wait)
-}
+pub use viper_bitget::timer_grid::next_tick;
 
 /// `ctx.run_interval(period, f)` with its ticks on the shared grid.
 pub fn run_interval<A, C, F>(ctx: &mut C, period: Duration, f: F) -> SpawnHandle
@@ -34,38 +15,4 @@ where
     F: FnMut(&mut A, &mut C) + 'static,
 {
     ctx.run_interval_at(next_tick(Instant::now(), period), period, f)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ticks_of_timers_started_apart_coincide() {
-        let now = Instant::now();
-        let p = Duration::from_millis(100);
-        let a = next_tick(now, p);
-        let b = next_tick(now + Duration::from_millis(37), p);
-        let c = next_tick(now + Duration::from_millis(5), Duration::from_secs(1));
-        assert!(a > now && a <= now + p);
-        // Started 37 ms apart, both tick on the same instants from then on.
-        let d = if b > a { b - a } else { a - b };
-        assert_eq!(d.as_nanos() % p.as_nanos(), 0);
-        // A 1 s timer lands on one of the 100 ms ticks.
-        let d = if c > a { c - a } else { a - c };
-        assert_eq!(d.as_nanos() % p.as_nanos(), 0);
-        assert!(c <= now + Duration::from_millis(5) + Duration::from_secs(1));
-    }
-
-    #[test]
-    fn the_first_tick_is_within_one_period_even_before_the_origin() {
-        let now = Instant::now();
-        let p = Duration::from_millis(250);
-        let _ = next_tick(now, p);
-        for back in [0u64, 1, 249, 250, 251, 10_000] {
-            let t = now.checked_sub(Duration::from_millis(back)).unwrap_or(now);
-            let n = next_tick(t, p);
-            assert!(n > t && n <= t + p, "{back} ms back");
-        }
-    }
 }

@@ -14,6 +14,7 @@ pub mod replay;
 pub mod rest;
 pub mod retry;
 pub mod sign;
+pub mod timer_grid;
 pub mod ws;
 
 pub use credentials::Credentials;

@@ -192,13 +192,14 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
-    /// When [`Self::check`] next has something to do: the next ping, the pong, idle and login
-    /// deadlines, and at least once a second (the message-age gauge). Sleeping until then,
-    /// not polling, keeps an idle connection from waking the process for nothing.
+    /// When [`Self::check`] next has something to do: the next ping, the pong, quiet, idle
+    /// and login deadlines, and at least once a second (the message-age gauge) on the
+    /// process's shared grid, where the other once-a-second timers wake too. Sleeping until
+    /// then, not polling, keeps an idle connection from waking the process for nothing.
     fn next_check(&self, now: Instant) -> Instant {
         let cfg = &self.ctx.cfg;
         let tick = Duration::from_millis(1);
-        let mut at = now + Duration::from_secs(1);
+        let mut at = crate::timer_grid::next_tick(now, Duration::from_secs(1));
         let queued = self.outbox.iter().any(|o| matches!(o, Out::Ping));
         if !queued && self.awaiting_pong.is_none() {
             at = at.min(self.last_ping + cfg.ping_interval_for(self.ctx.private));
