@@ -36,15 +36,7 @@ async fn an_order_on_the_exchange_missing_from_the_journal_is_adopted_as_exposur
     let dir = tempfile::tempdir().unwrap();
     let cfg = bot_config(dir.path());
     let bot = start_bot(&sim, &cfg).await;
-    eventually(30, "trading enabled", || async {
-        let s = bot
-            .risk
-            .send(viper_actors::risk_manager::GetTradingState)
-            .await
-            .ok()?;
-        (s == viper_actors::events::TradingState::Active).then_some(())
-    })
-    .await;
+    trading_active(&bot).await;
     let placed = bot
         .risk
         .send(Submit {

@@ -53,43 +53,73 @@ async fn server_now(sim: &viper_sim::SimHandle) -> i64 {
         .unwrap()
 }
 
-/// Waits until the bot trades-ready state is reached and both sockets are open.
-async fn wait_idle(sim: &viper_sim::SimHandle, bot: &viper::system::Bot) {
+/// A bot on a live market with both sockets open and trading enabled. The temporary data
+/// directory lives as long as the bot does; fields drop in order, the bot first.
+struct IdleBot {
+    _bot: viper::system::Bot,
+    _dir: tempfile::TempDir,
+    sim: viper_sim::SimHandle,
+}
+
+async fn idle_bot() -> IdleBot {
+    let sim = live_sim().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bot = start_bot(&sim, &idle_config(dir.path())).await;
     eventually(60, "both sockets open", || async {
-        let a = control(sim, "GET", "/audit", json!({})).await;
+        let a = control(&sim, "GET", "/audit", json!({})).await;
         (a["ws_opened"]["public"].as_u64() >= Some(1)
             && a["ws_opened"]["private"].as_u64() >= Some(1))
         .then_some(())
     })
     .await;
-    eventually(60, "trading enabled", || async {
-        let s = bot
-            .risk
-            .send(viper_actors::risk_manager::GetTradingState)
-            .await
-            .ok()?;
-        (s == viper_actors::events::TradingState::Active).then_some(())
+    trading_active(&bot).await;
+    IdleBot {
+        _bot: bot,
+        _dir: dir,
+        sim,
+    }
+}
+
+/// An idle bot after a quiet stretch: 5 s, starting 3 s after it became idle (start-up's
+/// reads done), in which the account cadence is the slow one. Returns the stretch's start.
+async fn idle_bot_after_quiet_stretch() -> (IdleBot, i64) {
+    let idle = idle_bot().await;
+    let quiet_from = server_now(&idle.sim).await + 3_000;
+    eventually(60, "a quiet stretch", || async {
+        (server_now(&idle.sim).await > quiet_from + 5_000).then_some(())
     })
     .await;
+    (idle, quiet_from)
+}
+
+/// When the simulator's first fault episode of `kind` began (its clock).
+async fn episode_start(sim: &viper_sim::SimHandle, kind: &str) -> i64 {
+    eventually(30, &format!("the {kind} episode"), || async {
+        let a = control(sim, "GET", "/audit", json!({})).await;
+        a["fault_episodes"]
+            .as_array()?
+            .iter()
+            .find(|e| e["kind"] == kind)?["from"]
+            .as_i64()
+    })
+    .await
 }
 
 const ACCOUNTS: &str = "/api/v2/mix/account/accounts";
 
 #[actix_rt::test]
 async fn an_idle_bot_with_both_sockets_healthy_stays_within_the_rest_budget() {
-    let sim = live_sim().await;
-    let dir = tempfile::tempdir().unwrap();
-    let bot = start_bot(&sim, &idle_config(dir.path())).await;
-    wait_idle(&sim, &bot).await;
+    let idle = idle_bot().await;
+    let sim = &idle.sim;
     // Let start-up's reads and the first pushes' reconciliation pass.
-    let from = server_now(&sim).await + 3_000;
+    let from = server_now(sim).await + 3_000;
     let window_ms: i64 = 40_000;
     let to = from + window_ms;
     eventually(90, "the measured window to pass", || async {
-        (server_now(&sim).await > to).then_some(())
+        (server_now(sim).await > to).then_some(())
     })
     .await;
-    let log = request_log(&sim).await;
+    let log = request_log(sim).await;
     let inside: Vec<&(i64, String)> = log.iter().filter(|(t, _)| *t >= from && *t < to).collect();
     let rate = inside.len() as f64 / (window_ms as f64 / 1000.0);
     let mut by_path = std::collections::BTreeMap::<&str, usize>::new();
@@ -106,25 +136,17 @@ async fn an_idle_bot_with_both_sockets_healthy_stays_within_the_rest_budget() {
         by_path.get(ACCOUNTS).copied().unwrap_or(0) >= 1,
         "no account read in {window_ms} ms: {by_path:?}"
     );
-    let public = control(&sim, "GET", "/audit", json!({})).await["ws_opened"]["public"].clone();
+    let public = control(sim, "GET", "/audit", json!({})).await["ws_opened"]["public"].clone();
     assert_eq!(public, Value::from(1), "the public socket stayed up");
 }
 
 #[actix_rt::test]
 async fn fast_account_polling_resumes_within_a_second_of_the_private_socket_going_down() {
-    let sim = live_sim().await;
-    let dir = tempfile::tempdir().unwrap();
-    let bot = start_bot(&sim, &idle_config(dir.path())).await;
-    wait_idle(&sim, &bot).await;
-    // Quiet first: the cadence is the slow one.
-    let quiet_from = server_now(&sim).await + 3_000;
-    eventually(60, "a quiet stretch", || async {
-        (server_now(&sim).await > quiet_from + 5_000).then_some(())
-    })
-    .await;
+    let (idle, quiet_from) = idle_bot_after_quiet_stretch().await;
+    let sim = &idle.sim;
     // Cut the private socket and refuse its logins for a minute: it stays down.
     control(
-        &sim,
+        sim,
         "POST",
         "/faults",
         json!({"faults": [
@@ -133,16 +155,8 @@ async fn fast_account_polling_resumes_within_a_second_of_the_private_socket_goin
         ]}),
     )
     .await;
-    let cut = eventually(30, "the drop episode", || async {
-        let a = control(&sim, "GET", "/audit", json!({})).await;
-        a["fault_episodes"]
-            .as_array()?
-            .iter()
-            .find(|e| e["kind"] == "ws_close_all")?["from"]
-            .as_i64()
-    })
-    .await;
-    assert_fast_polling_after(&sim, quiet_from, cut, "cut").await;
+    let cut = episode_start(sim, "ws_close_all").await;
+    assert_fast_polling_after(sim, quiet_from, cut, "cut").await;
 }
 
 /// The first account read within 1 s of `at` (the simulator's clock), then reads one poll
@@ -191,19 +205,12 @@ async fn assert_fast_polling_after(
 
 #[actix_rt::test]
 async fn fast_account_polling_resumes_within_a_second_of_the_private_socket_going_mute() {
-    let sim = live_sim().await;
-    let dir = tempfile::tempdir().unwrap();
-    let bot = start_bot(&sim, &idle_config(dir.path())).await;
-    wait_idle(&sim, &bot).await;
-    let quiet_from = server_now(&sim).await + 3_000;
-    eventually(60, "a quiet stretch", || async {
-        (server_now(&sim).await > quiet_from + 5_000).then_some(())
-    })
-    .await;
+    let (idle, quiet_from) = idle_bot_after_quiet_stretch().await;
+    let sim = &idle.sim;
     // The private socket stays open but answers nothing, pings included, for 30 s: no close
     // frame, no error, only silence.
     control(
-        &sim,
+        sim,
         "POST",
         "/faults",
         json!({"faults": [
@@ -211,17 +218,9 @@ async fn fast_account_polling_resumes_within_a_second_of_the_private_socket_goin
         ]}),
     )
     .await;
-    let mute = eventually(30, "the freeze episode", || async {
-        let a = control(&sim, "GET", "/audit", json!({})).await;
-        a["fault_episodes"]
-            .as_array()?
-            .iter()
-            .find(|e| e["kind"] == "ws_freeze")?["from"]
-            .as_i64()
-    })
-    .await;
-    assert_fast_polling_after(&sim, quiet_from, mute, "freeze").await;
+    let mute = episode_start(sim, "ws_freeze").await;
+    assert_fast_polling_after(sim, quiet_from, mute, "freeze").await;
     // Only the private socket was touched: the public one never reconnected.
-    let opened = control(&sim, "GET", "/audit", json!({})).await["ws_opened"].clone();
+    let opened = control(sim, "GET", "/audit", json!({})).await["ws_opened"].clone();
     assert_eq!(opened["public"], Value::from(1), "{opened}");
 }

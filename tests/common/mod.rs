@@ -96,6 +96,20 @@ where
     }
 }
 
+/// Waits (generously: the machine may be loaded) until the bot's risk manager reports
+/// trading active: start-up recovery and the first reconciliation are done.
+pub async fn trading_active(bot: &Bot) {
+    eventually(60, "trading enabled", || async {
+        let s = bot
+            .risk
+            .send(viper_actors::risk_manager::GetTradingState)
+            .await
+            .ok()?;
+        (s == viper_actors::events::TradingState::Active).then_some(())
+    })
+    .await;
+}
+
 /// Every order the exchange ever accepted (from its own audit).
 pub async fn exchange_orders(sim: &SimHandle) -> Vec<Value> {
     control(sim, "GET", "/audit", json!({})).await["orders"]

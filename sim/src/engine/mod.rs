@@ -8,7 +8,9 @@ mod fills;
 mod index;
 mod orders;
 mod plans;
+mod protection;
 mod tick;
+mod triggers;
 pub mod types;
 
 pub use orders::{NewOrder, OrderRef};

@@ -1,8 +1,9 @@
-//! Plan orders: trigger orders and TP/SL (partial, whole-position, trailing), their
-//! validation, replacement rules, and what happens when one triggers.
+//! Plan orders: placing, modifying and cancelling trigger orders and TP/SL (partial,
+//! whole-position, trailing), their validation and replacement rules. What protects a position
+//! lives in `protection.rs`; what happens when a plan triggers, in `triggers.rs`.
 
 use super::types::{
-    Hold, Intent, MarginMode, OrderType, Plan, PlanStatus, PlanType, PosMode, Side, TriggerType,
+    Hold, Intent, OrderType, Plan, PlanStatus, PlanType, PosMode, Side, TriggerType,
 };
 use super::{Engine, NewOrder};
 use crate::error::{ApiError, ApiResult};
@@ -48,14 +49,6 @@ pub struct NewPlan {
 }
 
 impl Engine {
-    fn trigger_ref(&self, symbol: &str, t: TriggerType) -> Decimal {
-        match (self.markets.get(symbol), t) {
-            (Some(m), TriggerType::FillPrice) => m.last,
-            (Some(m), TriggerType::MarkPrice) => m.mark,
-            (None, _) => Decimal::ZERO,
-        }
-    }
-
     /// Checks that a TP/SL trigger is on the right side of the current price.
     fn check_tpsl_side(
         &self,
@@ -73,18 +66,21 @@ impl Engine {
         tpsl_side(hold, profit, trigger, self.trigger_ref(symbol, t))
     }
 
-    /// place-tpsl-order / place-pos-tpsl: a whole-position TP/SL replaces the existing one of
-    /// its kind in place (same id); partial ones add up to the position size.
-    pub fn place_tpsl(&mut self, uid: u64, req: NewTpsl, now: i64) -> ApiResult<(u64, String)> {
-        let m = self.market(&req.symbol)?;
-        if req.trigger_price <= Decimal::ZERO
-            || crate::num::places(req.trigger_price) > m.spec.price_place
-        {
+    /// A trigger price must be positive and within the symbol's price precision (`40808`).
+    fn check_trigger_price(&self, symbol: &str, trigger: Decimal) -> ApiResult<()> {
+        let m = self.market(symbol)?;
+        if trigger <= Decimal::ZERO || crate::num::places(trigger) > m.spec.price_place {
             return Err(ApiError::new(
                 "40808",
                 "Parameter verification exception triggerPrice",
             ));
         }
+        Ok(())
+    }
+
+    /// A TP/SL needs its position, a trigger on the right side of the price, and (partial
+    /// kinds) a size that keeps all of its kind within the position.
+    fn check_tpsl_request(&self, uid: u64, req: &NewTpsl) -> ApiResult<()> {
         let key = (uid, req.symbol.clone(), req.hold);
         let Some(pos_size) = self.positions.get(&key).map(|p| p.size) else {
             return Err(ApiError::new(
@@ -118,6 +114,14 @@ impl Engine {
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// place-tpsl-order / place-pos-tpsl: a whole-position TP/SL replaces the existing one of
+    /// its kind in place (same id); partial ones add up to the position size.
+    pub fn place_tpsl(&mut self, uid: u64, req: NewTpsl, now: i64) -> ApiResult<(u64, String)> {
+        self.check_trigger_price(&req.symbol, req.trigger_price)?;
+        self.check_tpsl_request(uid, &req)?;
         let existing = self
             .live_plans(uid, &req.symbol, req.hold)
             .find(|p| p.plan_type == req.plan_type && p.plan_type.is_position())
@@ -173,15 +177,7 @@ impl Engine {
     /// place-plan-order: a dormant order that fires when the price crosses the trigger.
     pub fn place_plan(&mut self, uid: u64, req: NewPlan, now: i64) -> ApiResult<(u64, String)> {
         let pos_mode = self.account(uid)?.pos_mode;
-        let m = self.market(&req.order.symbol)?;
-        if req.trigger_price <= Decimal::ZERO
-            || crate::num::places(req.trigger_price) > m.spec.price_place
-        {
-            return Err(ApiError::new(
-                "40808",
-                "Parameter verification exception triggerPrice",
-            ));
-        }
+        self.check_trigger_price(&req.order.symbol, req.trigger_price)?;
         if pos_mode == PosMode::Hedge && req.order.trade_side_open.is_none() {
             return Err(ApiError::new(
                 "40774",
@@ -294,18 +290,6 @@ impl Engine {
         Ok(())
     }
 
-    /// Live plans protecting `(uid, symbol, hold)`.
-    pub fn live_plans<'a>(
-        &'a self,
-        uid: u64,
-        symbol: &'a str,
-        hold: Hold,
-    ) -> impl Iterator<Item = &'a Plan> + 'a {
-        self.open_plans().filter(move |p| {
-            p.uid == uid && p.symbol == symbol && p.plan_type.is_tpsl() && p.hold() == hold
-        })
-    }
-
     /// Ends a plan with `status` and publishes it.
     pub(super) fn end_plan(&mut self, id: u64, status: PlanStatus, now: i64) {
         let Some(p) = self.plans.get_mut(&id) else {
@@ -319,213 +303,6 @@ impl Engine {
         let (uid, symbol, hold) = (p.uid, p.symbol.clone(), p.hold());
         self.emit_plan(id);
         self.refresh_protection(uid, &symbol, hold, now);
-    }
-
-    /// Tells the audit whether the position now has a stop-loss and a take-profit.
-    pub(super) fn refresh_protection(&mut self, uid: u64, symbol: &str, hold: Hold, now: i64) {
-        let (mut sl, mut tp) = (false, false);
-        for p in self.live_plans(uid, symbol, hold) {
-            sl |= matches!(
-                p.plan_type,
-                PlanType::PosLoss | PlanType::LossPlan | PlanType::MovingPlan
-            );
-            tp |= matches!(p.plan_type, PlanType::PosProfit | PlanType::ProfitPlan);
-        }
-        self.audit.protection(uid, symbol, hold, sl, tp, now);
-    }
-
-    /// On an order's first fill its preset TP/SL become the position's TP/SL.
-    pub(super) fn presets_to_position_tpsl(&mut self, order_id: u64, hold: Hold, now: i64) {
-        let Some(o) = self.orders.get(&order_id).cloned() else {
-            return;
-        };
-        let trigger_type = TriggerType::parse(&self.behaviour.preset_trigger_type)
-            .unwrap_or(TriggerType::FillPrice);
-        let pairs = [
-            (PlanType::PosProfit, o.preset_tp, o.preset_tp_exec),
-            (PlanType::PosLoss, o.preset_sl, o.preset_sl_exec),
-        ];
-        for (kind, trigger, exec) in pairs {
-            let Some(trigger_price) = trigger else {
-                continue;
-            };
-            let req = NewTpsl {
-                symbol: o.symbol.clone(),
-                plan_type: kind,
-                hold,
-                trigger_price,
-                trigger_type,
-                execute_price: exec,
-                size: None,
-                range_rate: None,
-                client_oid: None,
-            };
-            if let Err(e) = self.place_tpsl(o.uid, req, now) {
-                // The price already passed the preset: Bitget would refuse it too; the
-                // position stays without it and the audit shows the gap.
-                tracing::debug!(order = order_id, error = %e, "preset TP/SL not attached");
-            }
-        }
-    }
-
-    /// Fires every live plan of `symbol` whose trigger the market has crossed.
-    pub(super) fn run_triggers(&mut self, symbol: &str, now: i64) {
-        let ids: Vec<u64> = self
-            .open_plans()
-            .filter(|p| p.symbol == symbol)
-            .map(|p| p.id)
-            .collect();
-        for id in ids {
-            let Some(p) = self.plans.get(&id).cloned() else {
-                continue;
-            };
-            let price = self.trigger_ref(symbol, p.trigger_type);
-            if self.triggered(id, &p, price) {
-                self.execute_plan(&p, now);
-            }
-        }
-    }
-
-    /// Trigger rule per kind; trailing kinds update their extreme first.
-    fn triggered(&mut self, id: u64, p: &Plan, price: Decimal) -> bool {
-        let hold = p.hold();
-        match p.plan_type {
-            PlanType::PosProfit | PlanType::ProfitPlan => match hold {
-                Hold::Long => price >= p.trigger_price,
-                Hold::Short => price <= p.trigger_price,
-            },
-            PlanType::PosLoss | PlanType::LossPlan => match hold {
-                Hold::Long => price <= p.trigger_price,
-                Hold::Short => price >= p.trigger_price,
-            },
-            PlanType::NormalPlan => {
-                if p.fire_on_rise {
-                    price >= p.trigger_price
-                } else {
-                    price <= p.trigger_price
-                }
-            }
-            PlanType::MovingPlan | PlanType::TrackPlan => {
-                let rate = p.callback.unwrap_or_default();
-                // Trailing: active once the trigger is reached, then fires on a pullback of
-                // `rate` from the best price seen. Selling trails highs, buying trails lows.
-                let sells = if p.plan_type == PlanType::MovingPlan {
-                    hold == Hold::Long
-                } else {
-                    p.side == Side::Sell
-                };
-                let armed = if sells {
-                    price >= p.trigger_price
-                } else {
-                    price <= p.trigger_price
-                };
-                let ext = p.extreme.unwrap_or(price);
-                let new_ext = if sells {
-                    ext.max(price)
-                } else {
-                    ext.min(price)
-                };
-                if let Some(pl) = self.plans.get_mut(&id) {
-                    pl.extreme = Some(new_ext);
-                }
-                let activated = armed
-                    || p.extreme.is_some_and(|e| {
-                        if sells {
-                            e >= p.trigger_price
-                        } else {
-                            e <= p.trigger_price
-                        }
-                    });
-                activated
-                    && if sells {
-                        price <= new_ext * (Decimal::ONE - rate)
-                    } else {
-                        price >= new_ext * (Decimal::ONE + rate)
-                    }
-            }
-        }
-    }
-
-    /// Marks the plan executed first (so the close it causes does not cancel it as a
-    /// sibling), then places its order; a failure turns it into `fail_trigger`.
-    fn execute_plan(&mut self, p: &Plan, now: i64) {
-        self.end_plan(p.id, PlanStatus::Executed, now);
-        let result = if p.plan_type.is_tpsl() {
-            let key = (p.uid, p.symbol.clone(), p.hold());
-            match self.positions.get(&key).map(|pos| pos.size) {
-                Some(size) => {
-                    let q = p.size.map(|s| s.min(size)).unwrap_or(size);
-                    let kind = if p.execute_price.is_some() {
-                        "limit"
-                    } else {
-                        "market"
-                    };
-                    let source = format!("{}_{kind}", tpsl_source(p.plan_type));
-                    Ok(self.system_close(
-                        p.uid,
-                        &p.symbol,
-                        p.hold(),
-                        q,
-                        p.execute_price,
-                        &source,
-                        now,
-                    ))
-                }
-                None => Err(ApiError::new("22002", "No position to close")),
-            }
-        } else {
-            self.execute_trigger_order(p, now)
-        };
-        let Some(plan) = self.plans.get_mut(&p.id) else {
-            return;
-        };
-        match result {
-            Ok(order_id) => plan.execute_order_id = Some(order_id),
-            Err(e) => {
-                tracing::debug!(plan = p.id, error = %e, "plan trigger failed");
-                plan.status = PlanStatus::FailTrigger;
-            }
-        }
-    }
-
-    fn execute_trigger_order(&mut self, p: &Plan, now: i64) -> ApiResult<u64> {
-        let req = NewOrder {
-            symbol: p.symbol.clone(),
-            side: p.side,
-            trade_side_open: match p.intent {
-                Intent::Open(_) => Some(true),
-                Intent::Close(_) => Some(false),
-                Intent::Net { .. } => None,
-            },
-            order_type: if p.execute_price.is_some() {
-                OrderType::Limit
-            } else {
-                OrderType::Market
-            },
-            force: super::types::Force::Gtc,
-            price: p.execute_price,
-            size: p.size.unwrap_or_default(),
-            client_oid: None,
-            reduce_only: matches!(p.intent, Intent::Net { reduce_only: true }),
-            margin_mode: p.margin_mode.or(Some(MarginMode::Crossed)),
-            preset_tp: p.attached_tp,
-            preset_sl: p.attached_sl,
-            preset_tp_exec: None,
-            preset_sl_exec: None,
-            stp_mode: "none".into(),
-        };
-        let (id, _) = self.place_order(p.uid, req, now)?;
-        if let Some(o) = self.orders.get_mut(&id) {
-            o.source = format!(
-                "plan_{}",
-                if p.execute_price.is_some() {
-                    "limit"
-                } else {
-                    "market"
-                }
-            );
-        }
-        Ok(id)
     }
 }
 
@@ -557,16 +334,6 @@ pub(super) fn tpsl_side(
             format!("Short position stop loss price please > mark price {shown}"),
         ),
         _ => Ok(()),
-    }
-}
-
-fn tpsl_source(t: PlanType) -> &'static str {
-    match t {
-        PlanType::PosProfit => "pos_profit",
-        PlanType::PosLoss => "pos_loss",
-        PlanType::ProfitPlan => "profit",
-        PlanType::LossPlan => "loss",
-        _ => "move",
     }
 }
 
