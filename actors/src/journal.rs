@@ -102,6 +102,7 @@ impl Journal {
             .map_err(|e| fail(e.to_string()))?;
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(|e| fail(e.to_string()))?;
+        bound_page_cache(&conn).map_err(|e| fail(e.to_string()))?;
         let j = Journal { conn, path };
         j.migrate()?;
         Ok(j)
@@ -346,6 +347,17 @@ impl Journal {
     }
 }
 
+/// Page cache per SQLite connection of the bot, KiB. SQLite's default (2,000 KiB) lets each
+/// connection's cache grow with its file for as long as the bot runs (the history and trade
+/// tables only grow); the bot's reads touch a few recent pages, so a small bound costs nothing
+/// and keeps memory flat over weeks.
+pub const PAGE_CACHE_KIB: i64 = 256;
+
+/// Caps `conn`'s page cache at [`PAGE_CACHE_KIB`].
+pub fn bound_page_cache(conn: &Connection) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -453,5 +465,16 @@ mod tests {
         .unwrap();
         let err = Journal::open(junk.path()).err().unwrap().to_string();
         assert!(err.contains("journal"), "{err}");
+    }
+
+    #[test]
+    fn the_page_cache_is_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = Journal::open(dir.path()).unwrap();
+        let kib: i64 = j
+            .conn
+            .query_row("PRAGMA cache_size", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kib, -PAGE_CACHE_KIB);
     }
 }

@@ -105,6 +105,7 @@ impl TradeLog {
 
     fn ready(conn: Connection, path: &Path) -> Result<Self, JournalError> {
         conn.busy_timeout(Duration::from_secs(5))?;
+        crate::journal::bound_page_cache(&conn)?;
         let version: Option<String> = conn
             .query_row(
                 "SELECT value FROM meta WHERE key = 'schema_version'",

@@ -55,6 +55,7 @@ impl HistoryStore {
             .with_context(|| format!("cannot open history {}", path.display()))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        viper_actors::journal::bound_page_cache(&conn)?;
         conn.execute_batch(SCHEMA)
             .with_context(|| format!("{} is not a Viper history database", path.display()))?;
         Ok(Self { conn })
