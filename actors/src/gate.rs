@@ -4,7 +4,7 @@
 
 use crate::events::{AccountSnapshot, ExposedSymbols, TradingState};
 use crate::exposure::{ExposureLimits, Ledger};
-use crate::intent::OrderIntent;
+use crate::intent::{Direction, OrderIntent};
 use crate::journal::OrderPhase;
 use crate::refusal::Refusal;
 use crate::risk_manager::RiskLimits;
@@ -123,6 +123,7 @@ impl Gate {
         if i.stop_loss.is_none() {
             return Err(Refusal::NoStopLoss);
         }
+        presets_side(i, price)?;
         let Some(snap) = &self.snapshot else {
             return Err(Refusal::NoSnapshot);
         };
@@ -158,4 +159,34 @@ impl Gate {
                 .unwrap_or_default(),
         )
     }
+}
+
+/// Presets must lie on the right side of the price the order is placed against — its limit
+/// price, and the market price the intent was decided on (the side of the book it takes) —
+/// or the exchange refuses the whole order: long TP above and SL below, short the reverse.
+/// Refused here, nothing is sent.
+fn presets_side(i: &OrderIntent, price: Decimal) -> Result<(), Refusal> {
+    let long = i.direction == Direction::Buy;
+    for against in [i.limit_price, Some(price)].into_iter().flatten() {
+        for (trigger, take_profit) in [(i.take_profit, true), (i.stop_loss, false)] {
+            let Some(t) = trigger else { continue };
+            let right = if long == take_profit {
+                t > against
+            } else {
+                t < against
+            };
+            if !right {
+                return Err(Refusal::PresetWrongSide {
+                    which: if take_profit {
+                        "take-profit"
+                    } else {
+                        "stop-loss"
+                    },
+                    trigger: t,
+                    price: against,
+                });
+            }
+        }
+    }
+    Ok(())
 }

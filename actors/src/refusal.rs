@@ -44,6 +44,17 @@ pub enum Refusal {
     /// An opening order without an exchange-side stop-loss.
     #[error("an opening order needs an exchange-side stop-loss")]
     NoStopLoss,
+    /// A take-profit or stop-loss preset already on the wrong side of the price the order is
+    /// placed against: the exchange would refuse the order (40915, 40917, 40833, 45122).
+    #[error("{which} {trigger} is on the wrong side of the price {price}")]
+    PresetWrongSide {
+        /// `take-profit` or `stop-loss`.
+        which: &'static str,
+        /// The preset trigger.
+        trigger: Decimal,
+        /// The price it was checked against.
+        price: Decimal,
+    },
     /// No account snapshot has been read yet.
     #[error("no account snapshot yet")]
     NoSnapshot,
@@ -99,6 +110,7 @@ impl Refusal {
             Refusal::BelowMinSize { .. } => "below_min_size",
             Refusal::BelowMinNotional { .. } => "below_min_notional",
             Refusal::NoStopLoss => "no_stop_loss",
+            Refusal::PresetWrongSide { .. } => "preset_wrong_side",
             Refusal::NoSnapshot => "no_snapshot",
             Refusal::StaleSnapshot { .. } => "stale_snapshot",
             Refusal::AlreadyExposed { .. } => "already_exposed",

@@ -215,3 +215,67 @@ fn minimums_states_stops_and_floods() {
         Err(Refusal::NoSnapshot)
     );
 }
+
+#[test]
+fn a_preset_on_the_wrong_side_of_the_price_is_refused_locally_and_reserves_nothing() {
+    let mut g = gate(TradingState::Active);
+    g.observe(snap(vec![], vec![]));
+    let with =
+        |dir: Direction, limit: Option<Decimal>, tp: Option<Decimal>, sl: Decimal| OrderIntent {
+            direction: dir,
+            limit_price: limit,
+            take_profit: tp,
+            stop_loss: Some(sl),
+            ..intent("BTCUSDT", dec!(0.0001))
+        };
+    let wrong = |which: &'static str, trigger: Decimal, price: Decimal| {
+        Err(Refusal::PresetWrongSide {
+            which,
+            trigger,
+            price,
+        })
+    };
+    let px = dec!(65000);
+    // Long: the stop below and the take-profit above the ask it buys at.
+    let long_sl = with(Direction::Buy, None, None, dec!(65000));
+    assert_eq!(g.check(&long_sl, px), wrong("stop-loss", px, px));
+    let long_tp = with(Direction::Buy, None, Some(dec!(64999.9)), dec!(64800));
+    assert_eq!(
+        g.check(&long_tp, px),
+        wrong("take-profit", dec!(64999.9), px)
+    );
+    // Short: the reverse, against the bid it sells at.
+    let short_sl = with(Direction::Sell, None, Some(dec!(64000)), dec!(64999.9));
+    assert_eq!(
+        g.check(&short_sl, px),
+        wrong("stop-loss", dec!(64999.9), px)
+    );
+    let short_tp = with(Direction::Sell, None, Some(dec!(65000.1)), dec!(65200));
+    assert_eq!(
+        g.check(&short_tp, px),
+        wrong("take-profit", dec!(65000.1), px)
+    );
+    // A limit buy below the market: its stop must also be below its own price.
+    let limit_sl = with(Direction::Buy, Some(dec!(64500)), None, dec!(64600));
+    assert_eq!(
+        g.check(&limit_sl, px),
+        wrong("stop-loss", dec!(64600), dec!(64500))
+    );
+    assert_eq!(
+        g.check(&long_sl, px).unwrap_err().reason(),
+        "preset_wrong_side"
+    );
+    assert!(g.exposed().0.is_empty(), "nothing reserved");
+    // The right sides pass.
+    let ok_long = with(Direction::Buy, None, Some(dec!(65200)), dec!(64800));
+    let ok_short = with(Direction::Sell, None, Some(dec!(64800)), dec!(65200));
+    let ok_limit = with(
+        Direction::Buy,
+        Some(dec!(64500)),
+        Some(dec!(65200)),
+        dec!(64400),
+    );
+    for i in [ok_long, ok_short, ok_limit] {
+        assert!(g.check(&i, px).is_ok(), "{i:?}");
+    }
+}

@@ -117,6 +117,17 @@ pub struct Refusal {
     pub msg: String,
     /// Answered by an injected fault, not by the exchange's own rules.
     pub injected: bool,
+    /// When the request arrived, ms (before any injected delay).
+    pub arrived: i64,
+    /// Injected delay before the request was handled, ms.
+    pub delay_ms: u64,
+    /// For a TP/SL trigger on the wrong side of the price (40915, 40917, 40833, 45122):
+    /// whether it was on the right side of the same prices as they stood when the request
+    /// arrived. None for other refusals, or when those prices are no longer kept.
+    pub valid_at_arrival: Option<bool>,
+    /// Valid at arrival: the market moved through the trigger while the request was in
+    /// flight, so the client could not have prevented the refusal.
+    pub raced: bool,
 }
 
 /// One emergency: equity fell below the audit floor; when did orders and positions go?

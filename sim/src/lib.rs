@@ -12,6 +12,7 @@ pub mod faults;
 pub mod feeds;
 pub mod market;
 pub mod num;
+pub mod recent;
 pub mod rest;
 mod server;
 pub mod state;

@@ -3,6 +3,7 @@
 
 use crate::config::SymbolConfig;
 use crate::num::{ceil_to, floor_to, round_to};
+use crate::recent::{PricePoint, PriceRing};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, Normal, StandardNormal};
@@ -87,6 +88,8 @@ pub struct Market {
     /// The 24-hour sums over the closed candles (all but the newest), which only change when
     /// a candle is added or leaves the window: a ticker render is then O(1), not O(candles).
     closed_stats: Cell<Option<ClosedStats>>,
+    /// Prices after the latest moves (the engine records them: it numbers the moves).
+    pub recent: PriceRing,
 }
 
 /// Sums over closed candles `from..len - 1` while the deque holds `len` candles starting at
@@ -126,9 +129,11 @@ impl Market {
             next_trade_id: 1_000_000_000_000_000_000 + salt % 1_000_000,
             unsorted: false,
             closed_stats: Cell::new(None),
+            recent: PriceRing::new(PricePoint::default()),
         };
         m.seed_history(now_ms);
         m.rebuild_book();
+        m.recent = PriceRing::new(m.point(0));
         m
     }
 
@@ -279,6 +284,17 @@ impl Market {
         }
         self.bids = bids;
         self.asks = asks;
+    }
+
+    /// The prices now, numbered `seq`.
+    pub fn point(&self, seq: u64) -> PricePoint {
+        PricePoint {
+            seq,
+            last: self.last,
+            mark: self.mark,
+            bid: self.best_bid().0,
+            ask: self.best_ask().0,
+        }
     }
 
     /// Best bid `(price, size)`.

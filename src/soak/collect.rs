@@ -125,7 +125,7 @@ fn summary(r: &report::Report) -> String {
         format!("FAILED: {}", r.failures.join("; "))
     };
     format!(
-        "soak {verdict}\n  journaled {} | on exchange {} | duplicates {} | same intent twice {} | lost {} | preventable rejections {}\n  \
+        "soak {verdict}\n  journaled {} | on exchange {} | duplicates {} | same intent twice {} | lost {} | preventable rejections {} (raced {})\n  \
          breaches {} | unprotected max {} ms | feeds {:.3} % / {:.3} % | REST after retries {:.3} %\n  \
          restarts {} (max to trading {}) | reconnects {} | emergencies {} | bot RSS {:.0} MiB CPU {:.1} %",
         r.intents_journaled,
@@ -134,6 +134,7 @@ fn summary(r: &report::Report) -> String {
         r.same_intent_twice,
         r.lost.total,
         r.rejected_preventable.values().sum::<usize>(),
+        r.rejected_raced.values().sum::<usize>(),
         r.breaches.len(),
         r.unprotected.max_ms,
         r.feeds.public_uptime * 100.0,

@@ -317,18 +317,33 @@ pub fn rest(requests: &Value, timeout_ms: u64) -> Rest {
     out
 }
 
-/// Refusals of the bot's order requests the bot could have prevented: not injected by a
-/// fault, not a rate limit or an exchange-side system error. By code.
-pub fn preventable_rejections(audit: &Value, uid: u64) -> BTreeMap<String, usize> {
-    const ORDER_PATHS: [&str; 6] = [
-        "/api/v2/mix/order/place-order",
-        "/api/v2/mix/order/batch-place-order",
-        "/api/v2/mix/order/place-tpsl-order",
-        "/api/v2/mix/order/place-pos-tpsl",
-        "/api/v2/mix/order/close-positions",
-        "/api/v2/mix/order/modify-order",
-    ];
-    let mut by_code = BTreeMap::new();
+/// The bot's order paths, whose refusals the soak judges.
+const ORDER_PATHS: [&str; 6] = [
+    "/api/v2/mix/order/place-order",
+    "/api/v2/mix/order/batch-place-order",
+    "/api/v2/mix/order/place-tpsl-order",
+    "/api/v2/mix/order/place-pos-tpsl",
+    "/api/v2/mix/order/close-positions",
+    "/api/v2/mix/order/modify-order",
+];
+
+/// The exchange's own refusals of the bot's order requests, by `"code path"`, split in two:
+/// those the bot could have prevented, and those that raced the market (a TP/SL trigger valid
+/// against the prices as they stood when the request arrived, overtaken by the market while the
+/// request was in flight: the refusal kept a position from opening unprotected, which is
+/// right). Neither counts refusals injected by a fault, rate limits or exchange-side system
+/// errors. A trigger already on the wrong side on arrival stays preventable.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Rejections {
+    /// The bot could have prevented these.
+    pub preventable: BTreeMap<String, usize>,
+    /// The market moved through a valid trigger in flight.
+    pub raced: BTreeMap<String, usize>,
+}
+
+/// The bot's order refusals from the audit, classified ([`Rejections`]).
+pub fn rejections(audit: &Value, uid: u64) -> Rejections {
+    let mut out = Rejections::default();
     for r in arr(&audit["refusals"]) {
         let code = r["code"].as_str().unwrap_or_default();
         let path = r["path"].as_str().unwrap_or_default();
@@ -339,9 +354,15 @@ pub fn preventable_rejections(audit: &Value, uid: u64) -> BTreeMap<String, usize
         {
             continue;
         }
+        let raced = r["raced"].as_bool() == Some(true);
+        let by_code = if raced {
+            &mut out.raced
+        } else {
+            &mut out.preventable
+        };
         *by_code.entry(format!("{code} {path}")).or_insert(0) += 1;
     }
-    by_code
+    out
 }
 
 #[cfg(test)]

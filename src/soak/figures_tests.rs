@@ -151,7 +151,48 @@ fn only_uninjected_order_refusals_are_preventable() {
         {"uid": UID, "path": "/api/v2/mix/order/cancel-order", "code": "43001", "injected": false},
         {"uid": 9, "path": place, "code": "40762", "injected": false}
     ]});
-    let p = preventable_rejections(&audit, UID);
-    assert_eq!(p.len(), 1);
-    assert_eq!(p[&format!("40762 {place}")], 2);
+    let r = rejections(&audit, UID);
+    assert_eq!(r.preventable.len(), 1);
+    assert_eq!(r.preventable[&format!("40762 {place}")], 2);
+    assert!(r.raced.is_empty());
+}
+
+#[test]
+fn a_trigger_valid_on_arrival_raced_the_market_and_one_wrong_on_arrival_is_preventable() {
+    let place = "/api/v2/mix/order/place-order";
+    let tpsl = "/api/v2/mix/order/place-pos-tpsl";
+    let refusal = |path: &str, code: &str, valid: Value, raced: bool| {
+        json!({"uid": UID, "path": path, "code": code,
+        "injected": false, "delay_ms": 220, "valid_at_arrival": valid, "raced": raced})
+    };
+    let audit = json!({"refusals": [
+        refusal(place, "40917", json!(true), true),
+        refusal(place, "40917", json!(true), true),
+        refusal(tpsl, "45122", json!(true), true),
+        refusal(place, "40917", json!(false), false),
+        // The prices on arrival were no longer kept: not proven raced, so preventable.
+        refusal(place, "40915", Value::Null, false),
+        // An older simulator without the field: preventable, as before.
+        {"uid": UID, "path": place, "code": "40833", "injected": false},
+        // Raced but for another account: not the bot's.
+        {"uid": 9, "path": place, "code": "40917", "injected": false, "raced": true},
+    ]});
+    let r = rejections(&audit, UID);
+    let key = |code: &str, path: &str| format!("{code} {path}");
+    assert_eq!(
+        r.raced,
+        [(key("40917", place), 2), (key("45122", tpsl), 1)]
+            .into_iter()
+            .collect()
+    );
+    assert_eq!(
+        r.preventable,
+        [
+            (key("40917", place), 1),
+            (key("40915", place), 1),
+            (key("40833", place), 1)
+        ]
+        .into_iter()
+        .collect()
+    );
 }

@@ -134,6 +134,9 @@ pub struct Report {
     pub lost: Lost,
     /// Refusals the bot could have prevented, by code and path.
     pub rejected_preventable: BTreeMap<String, usize>,
+    /// TP/SL refusals that raced the market (valid when the request arrived), by code and
+    /// path: not preventable, reported so that nothing is hidden.
+    pub rejected_raced: BTreeMap<String, usize>,
     /// Limit breaches.
     pub breaches: Vec<Breach>,
     /// Unprotected time.
@@ -291,6 +294,7 @@ pub fn build(
     let ws_total = audit["ws_opened"]["public"].as_u64().unwrap_or(0)
         + audit["ws_opened"]["private"].as_u64().unwrap_or(0);
     let lives = obs.restarts.len() as u64 + 1;
+    let rejections = figures::rejections(audit, uid);
     let mut report = Report {
         passed: false,
         failures: Vec::new(),
@@ -300,7 +304,8 @@ pub fn build(
         duplicate_client_oids,
         same_intent_twice: figures::same_intent_twice(audit, uid, OID_PREFIX),
         lost,
-        rejected_preventable: figures::preventable_rejections(audit, uid),
+        rejected_preventable: rejections.preventable,
+        rejected_raced: rejections.raced,
         breaches: figures::breaches(audit, uid, limits, end),
         unprotected: figures::unprotected(audit, uid, OID_PREFIX, end),
         feeds,

@@ -3,6 +3,7 @@
 
 use super::Engine;
 use super::orders::{NewOrder, check_client_oid, econ_side};
+use super::race::PriceRef;
 use super::types::{Hold, Intent, OrderType, PosMode, Side};
 use crate::error::{ApiError, ApiResult};
 use crate::num::{fmt, is_multiple, places};
@@ -239,18 +240,28 @@ impl Engine {
         Ok(())
     }
 
-    /// Presets must lie on the right side of both the order's price and the mark.
+    /// What `reference_price` reads: a limit order's own price, or the side of the book a
+    /// market order takes.
+    pub(super) fn reference_ref(&self, req: &NewOrder, econ: Side) -> PriceRef {
+        match (req.order_type, req.price) {
+            (OrderType::Limit, Some(p)) => PriceRef::Fixed(p),
+            _ if econ == Side::Buy => PriceRef::BestAsk,
+            _ => PriceRef::BestBid,
+        }
+    }
+
+    /// Presets must lie on the right side of both the order's price (`reference`) and the
+    /// mark.
     pub(super) fn check_presets(
-        &self,
+        &mut self,
         req: &NewOrder,
         hold: Hold,
-        reference: Decimal,
+        reference: PriceRef,
     ) -> ApiResult<()> {
-        let mark = self.mark(&req.symbol);
         for (trigger, profit) in [(req.preset_tp, true), (req.preset_sl, false)] {
             if let Some(t) = trigger {
-                super::plans::tpsl_side(hold, profit, t, reference)?;
-                super::plans::tpsl_side(hold, profit, t, mark)?;
+                let against = [Some(reference), Some(PriceRef::Mark)];
+                self.judged_side(&req.symbol, hold, profit, t, against)?;
             }
         }
         Ok(())

@@ -9,6 +9,7 @@ mod index;
 mod orders;
 mod plans;
 mod protection;
+pub mod race;
 mod tick;
 mod triggers;
 pub mod types;
@@ -94,6 +95,10 @@ pub struct Engine {
     /// Open orders and live plans (`index.rs`).
     live: index::LiveIndex,
     next_id: u64,
+    /// Market moves made so far (`race.rs`).
+    moves: u64,
+    /// The TP/SL side check that failed in the request being handled (`race.rs`).
+    side_refusal: Option<race::SideCheck>,
 }
 
 impl Engine {
@@ -137,6 +142,8 @@ impl Engine {
             filling: None,
             live: index::LiveIndex::default(),
             next_id: 1_190_000_000_000_000_000,
+            moves: 0,
+            side_refusal: None,
         }
     }
 

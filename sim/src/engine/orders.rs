@@ -77,12 +77,13 @@ impl Engine {
         let pos_mode = self.account(uid)?.pos_mode;
         let intent = self.intent_for(pos_mode, &req)?;
         self.check_order_spec(&req, &intent)?;
-        let reference = self.reference_price(&req, econ_side(req.side, intent))?;
+        let econ = econ_side(req.side, intent);
+        let reference = self.reference_price(&req, econ)?;
         let hold = self.hold_of(uid, &req.symbol, req.side, intent);
         let opening = self.opening_size(uid, &req, intent)?;
         if opening > Decimal::ZERO {
             self.check_notional(&req, reference)?;
-            self.check_presets(&req, hold, reference)?;
+            self.check_presets(&req, hold, self.reference_ref(&req, econ))?;
         }
         // A `marginMode` that differs from the symbol's is ignored: the symbol's setting wins
         // (the spec leaves the real behaviour unverified; clients should send the current mode).

@@ -51,7 +51,7 @@ pub struct NewPlan {
 impl Engine {
     /// Checks that a TP/SL trigger is on the right side of the current price.
     fn check_tpsl_side(
-        &self,
+        &mut self,
         symbol: &str,
         hold: Hold,
         kind: PlanType,
@@ -63,7 +63,8 @@ impl Engine {
         if !profit && !loss {
             return Ok(());
         }
-        tpsl_side(hold, profit, trigger, self.trigger_ref(symbol, t))
+        let watched = Some(super::race::PriceRef::watched_by(t));
+        self.judged_side(symbol, hold, profit, trigger, [watched, None])
     }
 
     /// A trigger price must be positive and within the symbol's price precision (`40808`).
@@ -80,7 +81,7 @@ impl Engine {
 
     /// A TP/SL needs its position, a trigger on the right side of the price, and (partial
     /// kinds) a size that keeps all of its kind within the position.
-    fn check_tpsl_request(&self, uid: u64, req: &NewTpsl) -> ApiResult<()> {
+    fn check_tpsl_request(&mut self, uid: u64, req: &NewTpsl) -> ApiResult<()> {
         let key = (uid, req.symbol.clone(), req.hold);
         let Some(pos_size) = self.positions.get(&key).map(|p| p.size) else {
             return Err(ApiError::new(

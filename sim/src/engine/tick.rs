@@ -29,6 +29,7 @@ impl Engine {
     }
 
     fn after_move(&mut self, symbol: &str, now: i64) {
+        self.note_move(symbol);
         self.events.push(Event::Market(symbol.to_string()));
         self.match_resting(symbol, now);
         self.run_triggers(symbol, now);

@@ -92,6 +92,8 @@ struct Outcome {
     result: ApiResult<Value>,
     uid: Option<u64>,
     applied: bool,
+    /// A TP/SL side refusal judged against the prices at arrival (`engine/race.rs`).
+    valid_at_arrival: Option<bool>,
 }
 
 /// Serves every `/api/...` request.
@@ -105,6 +107,9 @@ pub async fn dispatch(
     let query = req.query_string().to_string();
     let arrived = shared.now();
     let route = ROUTES.iter().find(|r| r.path == path);
+    // Orders and TP/SL are POSTs: note the market as it stands on arrival, to judge a
+    // refusal against it if the market moves before the request is handled.
+    let arrival_moves = (route.is_some() && method == "POST").then(|| lock(&shared.engine).moves());
     let faults = if route.is_some() {
         lock(&shared.faults).fire(&path, arrived)
     } else {
@@ -132,6 +137,7 @@ pub async fn dispatch(
             result: Err(ApiError::new("40404", "Request URL NOT FOUND").with_http(404)),
             uid: None,
             applied: false,
+            valid_at_arrival: None,
         },
         (Some(rt), _) if rt.get != (method == "GET") => Outcome {
             result: Err(
@@ -140,11 +146,13 @@ pub async fn dispatch(
             ),
             uid: None,
             applied: false,
+            valid_at_arrival: None,
         },
         (Some(_), Err(e)) => Outcome {
             result: Err(e),
             uid: None,
             applied: false,
+            valid_at_arrival: None,
         },
         (Some(rt), Ok(body)) => {
             let r = Request {
@@ -153,6 +161,7 @@ pub async fn dispatch(
                 query: &query,
                 body: &body,
                 params,
+                arrival_moves,
             };
             handle(&shared, &req, rt, r, &faults)
         }
@@ -174,6 +183,10 @@ pub async fn dispatch(
             code: e.code.clone(),
             msg: e.msg.clone(),
             injected: faults.iter().any(|f| f.kind.answers_instead()),
+            arrived,
+            delay_ms: pre_delay,
+            valid_at_arrival: outcome.valid_at_arrival,
+            raced: outcome.valid_at_arrival == Some(true),
         });
     }
     let lost = faults.iter().any(|f| f.kind.breaks_answer());
@@ -244,6 +257,8 @@ struct Request<'a> {
     body: &'a [u8],
     /// The query (GET) or the JSON body (POST), parsed.
     params: ApiResult<Params>,
+    /// The engine's move count when the request arrived (POSTs only).
+    arrival_moves: Option<u64>,
 }
 
 fn handle(shared: &Shared, req: &HttpRequest, rt: &Route, r: Request, faults: &[Fault]) -> Outcome {
@@ -253,8 +268,10 @@ fn handle(shared: &Shared, req: &HttpRequest, rt: &Route, r: Request, faults: &[
         query,
         body,
         params,
+        arrival_moves,
     } = r;
     let mut uid = None;
+    let mut valid_at_arrival = None;
     let result = (|| {
         let now = shared.now();
         if faults.iter().any(|f| f.kind == FaultKind::Outage) {
@@ -334,7 +351,9 @@ fn handle(shared: &Shared, req: &HttpRequest, rt: &Route, r: Request, faults: &[
             key,
         };
         let mut engine = lock(&shared.engine);
+        engine.take_side_refusal();
         let out = (rt.handler)(&mut engine, &ctx, &params);
+        valid_at_arrival = judge_side_refusal(&mut engine, &out, arrival_moves);
         shared.publish(&mut engine);
         out
     })();
@@ -343,5 +362,20 @@ fn handle(shared: &Shared, req: &HttpRequest, rt: &Route, r: Request, faults: &[
         result,
         uid,
         applied,
+        valid_at_arrival,
+    }
+}
+
+/// Whether the TP/SL side check that refused the request passed against the prices in force
+/// when it arrived (None when it was refused for another reason).
+fn judge_side_refusal(
+    engine: &mut crate::engine::Engine,
+    out: &ApiResult<Value>,
+    arrival_moves: Option<u64>,
+) -> Option<bool> {
+    let check = engine.take_side_refusal()?;
+    match out {
+        Err(e) if e.code == check.code => engine.side_valid_after(&check, arrival_moves?),
+        _ => None,
     }
 }
